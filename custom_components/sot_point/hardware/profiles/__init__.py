@@ -1,0 +1,1 @@
+"""Device profiles: one module per device family, shared by client and simulator."""
