@@ -44,6 +44,8 @@ class RegisterSpec:
     `address` is the 0-based wire address; `words` is 1 or 2 (32-bit values are
     high word first). `scale` turns the raw integer into `unit`. `sentinels`
     says whether the top of the range carries GenComm's "not a value" codes.
+    `valid` is the documented range of the scaled value: anything outside it
+    cannot be a measurement and decodes as BAD_DATA rather than as a number.
     """
 
     key: str
@@ -53,6 +55,7 @@ class RegisterSpec:
     scale: float = 1.0
     unit: str | None = None
     sentinels: bool = True
+    valid: tuple[float, float] | None = None
 
     @property
     def end(self) -> int:
@@ -76,9 +79,12 @@ class RegisterSpec:
             top = self.max_raw
             if top - len(_SENTINEL_ORDER) < raw <= top:
                 return _SENTINEL_ORDER[top - raw]
-        if self.scale == 1:
-            return raw
-        return round(raw * self.scale, _decimals(self.scale))
+        value = (
+            raw if self.scale == 1 else round(raw * self.scale, _decimals(self.scale))
+        )
+        if self.valid and not self.valid[0] <= value <= self.valid[1]:
+            return Unavailable.BAD_DATA
+        return value
 
     def value_to_raw(self, value: Value) -> int:
         """Encode a value (or a reason) as the unsigned raw integer on the wire."""

@@ -54,53 +54,81 @@ IDENTITY_SPECS = (
     RegisterSpec("serial_number", 770, words=2, sentinels=False),
 )
 STATUS_SPECS = (
-    RegisterSpec("control_mode", 772),
+    RegisterSpec("control_mode", 772, valid=(0, 7)),
     RegisterSpec("status_flags", 774, sentinels=False),
 )
 
 # Page 4: basic instrumentation, read-only.
 _V = 0.1
+# Documented ranges (G129, Victron): outside them a word is not a measurement.
+_DC = (0.0, 40.0)
+_HZ = (0.0, 70.0)
+_VLN = (0.0, 1800.0)
+_VLL = (0.0, 3000.0)
+_AMP = (0.0, 99999.9)
 INSTRUMENT_SPECS = (
-    RegisterSpec("oil_pressure", 1024, unit="kPa"),
-    RegisterSpec("coolant_temperature", 1025, signed=True, unit="°C"),
-    RegisterSpec("oil_temperature", 1026, signed=True, unit="°C"),
-    RegisterSpec("fuel_level", 1027, unit="%"),
-    RegisterSpec("charge_alternator_voltage", 1028, scale=_V, unit="V"),
-    RegisterSpec("battery_voltage", 1029, scale=_V, unit="V"),
-    RegisterSpec("engine_speed", 1030, unit="rpm"),
-    RegisterSpec("generator_frequency", 1031, scale=0.1, unit="Hz"),
-    RegisterSpec("generator_voltage_l1_n", 1032, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_voltage_l2_n", 1034, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_voltage_l3_n", 1036, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_voltage_l1_l2", 1038, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_voltage_l2_l3", 1040, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_voltage_l3_l1", 1042, words=2, scale=_V, unit="V"),
-    RegisterSpec("generator_current_l1", 1044, words=2, scale=0.1, unit="A"),
-    RegisterSpec("generator_current_l2", 1046, words=2, scale=0.1, unit="A"),
-    RegisterSpec("generator_current_l3", 1048, words=2, scale=0.1, unit="A"),
-    RegisterSpec("generator_earth_current", 1050, words=2, scale=0.1, unit="A"),
+    RegisterSpec("oil_pressure", 1024, unit="kPa", valid=(0, 10000)),
+    RegisterSpec("coolant_temperature", 1025, signed=True, unit="°C", valid=(-50, 200)),
+    RegisterSpec("oil_temperature", 1026, signed=True, unit="°C", valid=(-50, 200)),
+    RegisterSpec("fuel_level", 1027, unit="%", valid=(0, 130)),
+    RegisterSpec("charge_alternator_voltage", 1028, scale=_V, unit="V", valid=_DC),
+    RegisterSpec("battery_voltage", 1029, scale=_V, unit="V", valid=_DC),
+    RegisterSpec("engine_speed", 1030, unit="rpm", valid=(0, 6000)),
+    RegisterSpec("generator_frequency", 1031, scale=0.1, unit="Hz", valid=_HZ),
+    RegisterSpec(
+        "generator_voltage_l1_n", 1032, words=2, scale=_V, unit="V", valid=_VLN
+    ),
+    RegisterSpec(
+        "generator_voltage_l2_n", 1034, words=2, scale=_V, unit="V", valid=_VLN
+    ),
+    RegisterSpec(
+        "generator_voltage_l3_n", 1036, words=2, scale=_V, unit="V", valid=_VLN
+    ),
+    RegisterSpec(
+        "generator_voltage_l1_l2", 1038, words=2, scale=_V, unit="V", valid=_VLL
+    ),
+    RegisterSpec(
+        "generator_voltage_l2_l3", 1040, words=2, scale=_V, unit="V", valid=_VLL
+    ),
+    RegisterSpec(
+        "generator_voltage_l3_l1", 1042, words=2, scale=_V, unit="V", valid=_VLL
+    ),
+    RegisterSpec(
+        "generator_current_l1", 1044, words=2, scale=0.1, unit="A", valid=_AMP
+    ),
+    RegisterSpec(
+        "generator_current_l2", 1046, words=2, scale=0.1, unit="A", valid=_AMP
+    ),
+    RegisterSpec(
+        "generator_current_l3", 1048, words=2, scale=0.1, unit="A", valid=_AMP
+    ),
+    RegisterSpec(
+        "generator_earth_current", 1050, words=2, scale=0.1, unit="A", valid=_AMP
+    ),
     RegisterSpec("generator_power_l1", 1052, words=2, signed=True, unit="W"),
     RegisterSpec("generator_power_l2", 1054, words=2, signed=True, unit="W"),
     RegisterSpec("generator_power_l3", 1056, words=2, signed=True, unit="W"),
-    RegisterSpec("mains_frequency", 1059, scale=0.1, unit="Hz"),
-    RegisterSpec("mains_voltage_l1_n", 1060, words=2, scale=_V, unit="V"),
-    RegisterSpec("mains_voltage_l2_n", 1062, words=2, scale=_V, unit="V"),
-    RegisterSpec("mains_voltage_l3_n", 1064, words=2, scale=_V, unit="V"),
-    RegisterSpec("mains_current_l1", 1076, words=2, scale=0.1, unit="A"),
-    RegisterSpec("mains_current_l2", 1078, words=2, scale=0.1, unit="A"),
-    RegisterSpec("mains_current_l3", 1080, words=2, scale=0.1, unit="A"),
+    RegisterSpec("mains_frequency", 1059, scale=0.1, unit="Hz", valid=_HZ),
+    RegisterSpec("mains_voltage_l1_n", 1060, words=2, scale=_V, unit="V", valid=_VLN),
+    RegisterSpec("mains_voltage_l2_n", 1062, words=2, scale=_V, unit="V", valid=_VLN),
+    RegisterSpec("mains_voltage_l3_n", 1064, words=2, scale=_V, unit="V", valid=_VLN),
+    RegisterSpec("mains_current_l1", 1076, words=2, scale=0.1, unit="A", valid=_AMP),
+    RegisterSpec("mains_current_l2", 1078, words=2, scale=0.1, unit="A", valid=_AMP),
+    RegisterSpec("mains_current_l3", 1080, words=2, scale=0.1, unit="A", valid=_AMP),
     RegisterSpec("mains_power_l1", 1084, words=2, signed=True, unit="W"),
     RegisterSpec("mains_power_l2", 1086, words=2, signed=True, unit="W"),
     RegisterSpec("mains_power_l3", 1088, words=2, signed=True, unit="W"),
 )
 
 # Page 5 offset 128: engine operating state.
-ENGINE_SPECS = (RegisterSpec("engine_state", 1408),)
+ENGINE_SPECS = (RegisterSpec("engine_state", 1408, valid=(0, 15)),)
 
 # Pages 6 and 7: totals that change slowly.
 POWER_SPECS = (
     RegisterSpec("generator_total_power", 1536, words=2, signed=True, unit="W"),
-    RegisterSpec("load_percent", 1558, signed=True, scale=0.1, unit="%"),
+    RegisterSpec(
+        "load_percent", 1558, signed=True, scale=0.1, unit="%", valid=(-200, 300)
+    ),
 )
 COUNTER_SPECS = (
     RegisterSpec("run_time", 1798, words=2, unit="s"),

@@ -1,0 +1,286 @@
+"""Device readers: one per profile, each turning block reads into a snapshot.
+
+A reader keeps the last good values of each read group until that group is due
+again. When a group's read fails its values are dropped at once, so the caller
+shows "unavailable" rather than a number that is no longer true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import contextlib
+from dataclasses import dataclass, field
+import math
+import time
+
+from .client import ModbusConnection
+from .errors import HardwareError, NotDseControllerError, WrongDeviceError
+from .profiles import ats, dse_gencomm as dse, generic_io as io
+from .registers import Block, RegisterSpec, Value, decode_block, decode_nibbles
+from .state import (
+    Alarm,
+    AlarmCondition,
+    ControlMode,
+    DeviceIdentity,
+    EngineState,
+    GeneratorState,
+    IoState,
+    StatusFlag,
+    TransferState,
+)
+
+
+@dataclass
+class ReadGroup:
+    """Blocks read together at one interval, and what they last gave."""
+
+    blocks: tuple[Block, ...]
+    interval: float
+    last_read: float = -math.inf
+    words: dict[str, list[int]] | None = None
+    error: HardwareError | None = None
+
+    def due(self, now: float) -> bool:
+        """Whether the interval has passed (or the last read failed)."""
+        return self.words is None or now - self.last_read >= self.interval
+
+    async def refresh(self, connection: ModbusConnection, device_id: int) -> None:
+        """Read every block; on any failure keep nothing from this group."""
+        words: dict[str, list[int]] = {}
+        try:
+            for block in self.blocks:
+                words[block.name] = await connection.read(device_id, block)
+        except HardwareError as err:
+            self.words, self.error = None, err
+            raise
+        self.words, self.error = words, None
+        self.last_read = time.monotonic()
+
+
+@dataclass(frozen=True, slots=True)
+class PollIntervals:
+    """Seconds between reads of each group; status is read on every poll."""
+
+    instruments: float = 5.0
+    totals: float = 60.0
+
+
+def _decode(
+    specs: Sequence[RegisterSpec],
+    blocks: tuple[Block, ...],
+    words: dict[str, list[int]],
+) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for block in blocks:
+        values |= decode_block(specs, block, words[block.name])
+    return values
+
+
+@dataclass
+class DseController:
+    """A DSE controller over GenComm: identity once, then status, values, alarms."""
+
+    connection: ModbusConnection
+    device_id: int = 10
+    intervals: PollIntervals = field(default_factory=PollIntervals)
+    identity: DeviceIdentity | None = None
+    model_code: int = 0
+    supported_functions: frozenset[int] = frozenset()
+    _groups: dict[str, ReadGroup] = field(default_factory=dict)
+
+    async def connect(self) -> DeviceIdentity:
+        """Read who the controller is and what it supports; plan the reads."""
+        words = await self.connection.read(self.device_id, dse.IDENTITY_BLOCK)
+        raw = decode_block(dse.IDENTITY_SPECS, dse.IDENTITY_BLOCK, words)
+        if raw["manufacturer_code"] != dse.MANUFACTURER_DSE:
+            msg = f"manufacturer code {raw['manufacturer_code']} is not DSE (1)"
+            raise NotDseControllerError(msg)
+        self.model_code = int(raw["model_code"])
+        self.identity = DeviceIdentity(
+            manufacturer="Deep Sea Electronics",
+            model=dse.model_name(self.model_code),
+            serial=str(raw["serial_number"]),
+            model_code=self.model_code,
+        )
+        self.supported_functions = await self._read_supported_functions()
+        plan = dse.read_plan(self.model_code)
+        self._groups = {
+            "status": ReadGroup(plan.status, 0.0),
+            "instruments": ReadGroup(plan.instruments, self.intervals.instruments),
+            "totals": ReadGroup(plan.totals, self.intervals.totals),
+        }
+        return self.identity
+
+    async def _read_supported_functions(self) -> frozenset[int]:
+        # Older units have no page 16 map; an empty set means "unknown", and
+        # the controller's own exception 7 then guards unsupported keys.
+        try:
+            words = await self.connection.read(
+                self.device_id, dse.SUPPORTED_FUNCTIONS_BLOCK
+            )
+        except HardwareError:
+            return frozenset()
+        return dse.supported_functions(words)
+
+    async def poll(self) -> GeneratorState:
+        """Read status, and the other groups when due.
+
+        A failed status read raises: the controller is not answering, and
+        trying the slower groups would only stack more timeouts on the bus.
+        A failed instrument or totals read drops just that group's values.
+        """
+        if self.identity is None:
+            await self.connect()
+        now = time.monotonic()
+        await self._groups["status"].refresh(self.connection, self.device_id)
+        for name in ("instruments", "totals"):
+            group = self._groups[name]
+            if group.due(now):
+                # The error stays in group.error; the group's values are gone.
+                with contextlib.suppress(HardwareError):
+                    await group.refresh(self.connection, self.device_id)
+        return self.state()
+
+    def state(self) -> GeneratorState:
+        """The snapshot built from the groups' last good reads."""
+        status = self._groups["status"]
+        if status.words is None:
+            return GeneratorState(mode=None, engine=None, flags=None)
+        values = _decode(
+            dse.STATUS_SPECS + dse.ENGINE_SPECS, status.blocks, status.words
+        )
+        instruments = self._groups["instruments"]
+        alarms: tuple[Alarm, ...] | None = None
+        if instruments.words is not None:
+            values |= _decode(
+                dse.INSTRUMENT_SPECS, instruments.blocks, instruments.words
+            )
+            alarms = self._alarms(instruments.words["alarms"])
+        totals = self._groups["totals"]
+        if totals.words is not None:
+            values |= _decode(
+                dse.POWER_SPECS + dse.COUNTER_SPECS, totals.blocks, totals.words
+            )
+        return GeneratorState(
+            mode=_enum(ControlMode, values.pop("control_mode")),
+            engine=_enum(EngineState, values.pop("engine_state")),
+            flags=StatusFlag(int(values.pop("status_flags"))),
+            values=values,
+            alarms=alarms,
+            supported_functions=self.supported_functions,
+        )
+
+    def _alarms(self, words: list[int]) -> tuple[Alarm, ...]:
+        names = dse.alarm_names(self.model_code)
+        count = min(words[0], len(names))
+        codes = decode_nibbles(words[1:], count)
+        return tuple(
+            Alarm(name, AlarmCondition.from_code(code))
+            for name, code in zip(names, codes, strict=True)
+        )
+
+    @property
+    def errors(self) -> dict[str, HardwareError]:
+        """The last error of each group that failed."""
+        return {n: g.error for n, g in self._groups.items() if g.error is not None}
+
+
+def _enum[E: (ControlMode, EngineState)](kind: type[E], value: Value) -> E | None:
+    if isinstance(value, int):
+        try:
+            return kind(value)
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class IoModule:
+    """A Modbus I/O module: tank level, room temperature, heater relay."""
+
+    connection: ModbusConnection
+    config: io.IoModuleConfig
+    device_id: int = 1
+
+    async def poll(self) -> IoState:
+        """Read the inputs and the relay; any failure raises."""
+        values = await self._read_inputs()
+        heater_on: bool | None = None
+        relay = self.config.relay_block()
+        if relay is not None:
+            (word,) = await self.connection.read(self.device_id, relay)
+            heater_on = bool(word)
+        return self._state(values, heater_on)
+
+    async def _read_inputs(self) -> dict[str, Value]:
+        specs = [
+            s for s in (self.config.level_spec(), self.config.temperature_spec()) if s
+        ]
+        block = self.config.input_block()
+        blocks = (
+            [block]
+            if block
+            else [Block(s.key, s.address, s.words, io.FUNCTION_INPUT) for s in specs]
+        )
+        values: dict[str, Value] = {}
+        for each in blocks:
+            words = await self.connection.read(self.device_id, each)
+            values |= decode_block(specs, each, words)
+        return values
+
+    def _state(self, values: dict[str, Value], heater_on: bool | None) -> IoState:
+        temperature = values.get("room_temperature")
+        raw = values.get("tank_level_raw")
+        if not isinstance(raw, int):
+            return IoState(room_temperature=_number(temperature), heater_on=heater_on)
+        current = raw / self.config.level_raw_per_ma
+        fault = io.loop_fault(current)
+        return IoState(
+            tank_current_ma=round(current, 3),
+            tank_fault=fault.value if fault else None,
+            tank_fraction=None if fault else io.fill_fraction(current, self.config),
+            tank_litres=None if fault else io.litres(current, self.config),
+            room_temperature=_number(temperature),
+            heater_on=heater_on,
+        )
+
+    async def set_heater(self, on: bool) -> None:
+        """Switch the heater relay."""
+        if self.config.relay_kind is io.RelayKind.COIL:
+            await self.connection.write_coil(
+                self.device_id, self.config.relay_address, on
+            )
+        elif self.config.relay_kind is io.RelayKind.HOLDING_REGISTER:
+            await self.connection.write_register(
+                self.device_id, self.config.relay_address, int(on)
+            )
+        else:
+            msg = "this I/O module has no heater relay configured"
+            raise WrongDeviceError(msg)
+
+
+def _number(value: Value | None) -> float | None:
+    return value if isinstance(value, int | float) else None
+
+
+@dataclass
+class TransferSwitch:
+    """A separate ATS with a Socomec ATyS-style status map."""
+
+    connection: ModbusConnection
+    device_id: int = 2
+
+    async def identify(self) -> None:
+        """Check that the device is an ATS of the expected family."""
+        words = await self.connection.read(
+            self.device_id, Block("ats_ident", ats.IDENT_ADDRESS, 2)
+        )
+        if words != ats.ident_words():
+            msg = f"identification {words} is not {ats.IDENT_TEXT!r}"
+            raise WrongDeviceError(msg)
+
+    async def poll(self) -> TransferState:
+        """Read position, mode and source availability."""
+        words = await self.connection.read(self.device_id, ats.STATUS_BLOCK)
+        values = decode_block(ats.STATUS_SPECS, ats.STATUS_BLOCK, words)
+        return ats.transfer_state({k: int(v) for k, v in values.items()})
