@@ -1,0 +1,272 @@
+"""Control requests for a generator controller, and the interlocks that refuse them.
+
+Everything that can start the engine or move the load passes `check()` before a
+single word is written. The controller's own protections stay in charge (it
+answers exception 8 when it disagrees); these interlocks exist so that we never
+ask for something unsafe in the first place, and so the person pressing the
+button is told why in plain words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+import time
+
+from .devices import DseController
+from .errors import HardwareError
+from .profiles.dse_gencomm import CONTROL_KEY_ADDRESS, ControlKey, control_words
+from .state import (
+    DEFAULT_GENERATOR_LIMITS,
+    DEFAULT_MAINS_LIMITS,
+    BandLimits,
+    ControlMode,
+    EngineState,
+    GeneratorState,
+)
+
+
+class Command(StrEnum):
+    """What a person or automation can ask the generator to do."""
+
+    SELECT_STOP = "select_stop"
+    SELECT_AUTO = "select_auto"
+    SELECT_MANUAL = "select_manual"
+    SELECT_TEST_ON_LOAD = "select_test_on_load"
+    START = "start"
+    STOP = "stop"
+    TRANSFER_TO_GENERATOR = "transfer_to_generator"
+    TRANSFER_TO_MAINS = "transfer_to_mains"
+    RESET_ALARMS = "reset_alarms"
+    MUTE_ALARM = "mute_alarm"
+
+
+class RefusalReason(StrEnum):
+    """Why a command was refused before anything was sent."""
+
+    MAINTENANCE_LOCK = "maintenance_lock"
+    STATUS_UNKNOWN = "status_unknown"
+    STOP_MODE = "stop_mode"
+    WRONG_MODE = "wrong_mode"
+    SHUTDOWN_ALARM = "shutdown_alarm"
+    NOT_RUNNING_IN_BAND = "not_running_in_band"
+    MAINS_NOT_AVAILABLE = "mains_not_available"
+    COMMAND_IN_FLIGHT = "command_in_flight"
+    NOT_SUPPORTED = "not_supported"
+
+
+class CommandRefusedError(HardwareError):
+    """An interlock refused the command; nothing was written."""
+
+    key = "command_refused"
+
+    def __init__(
+        self, command: Command, reason: RefusalReason, detail: str = ""
+    ) -> None:
+        """Name the command, the reason and, where there is one, the detail."""
+        self.command = command
+        self.reason = reason
+        self.detail = detail
+        text = f"{command.value} refused: {reason.value}"
+        super().__init__(f"{text} ({detail})" if detail else text)
+
+
+class CommandNotFollowedError(HardwareError):
+    """The command was sent but the controller did not do it in time."""
+
+    key = "command_not_followed"
+
+    def __init__(self, command: Command, timeout: float) -> None:
+        """Say which command was not followed within `timeout` seconds."""
+        self.command = command
+        self.timeout = timeout
+        super().__init__(f"{command.value} not followed within {timeout:.0f} s")
+
+
+# Commands that may start the engine or put it on load.
+_STARTING = {Command.START, Command.SELECT_TEST_ON_LOAD}
+# Commands the maintenance lock blocks: anything that starts, changes mode
+# towards running, or moves the load. Stop, reset and mute stay allowed so a
+# technician can always make the set safe.
+_LOCKED = {
+    Command.SELECT_AUTO,
+    Command.SELECT_MANUAL,
+    Command.SELECT_TEST_ON_LOAD,
+    Command.START,
+    Command.TRANSFER_TO_GENERATOR,
+    Command.TRANSFER_TO_MAINS,
+}
+_MODE_KEYS = {
+    Command.SELECT_STOP: ControlKey.SELECT_STOP,
+    Command.SELECT_AUTO: ControlKey.SELECT_AUTO,
+    Command.SELECT_MANUAL: ControlKey.SELECT_MANUAL,
+    Command.SELECT_TEST_ON_LOAD: ControlKey.SELECT_TEST_ON_LOAD,
+    Command.TRANSFER_TO_GENERATOR: ControlKey.TRANSFER_TO_GENERATOR,
+    Command.TRANSFER_TO_MAINS: ControlKey.TRANSFER_TO_MAINS,
+    Command.RESET_ALARMS: ControlKey.RESET_ALARMS_BUTTON,
+    Command.MUTE_ALARM: ControlKey.MUTE_ALARM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Interlocks:
+    """What the site knows beyond the controller's own state."""
+
+    maintenance: bool = False
+    generator_limits: BandLimits = DEFAULT_GENERATOR_LIMITS
+    mains_limits: BandLimits = DEFAULT_MAINS_LIMITS
+
+
+def key_for(command: Command, state: GeneratorState) -> ControlKey:
+    """The GenComm key that carries out `command` in the controller's mode.
+
+    Start and stop depend on the mode: in Manual or Test the start key starts
+    the engine; in Auto only a telemetry start does, and a stop cancels it so
+    the controller runs its own cool-down.
+    """
+    if command is Command.START:
+        if state.mode is ControlMode.AUTO:
+            return ControlKey.TELEMETRY_START
+        return ControlKey.START_ENGINE
+    if command is Command.STOP:
+        if state.mode is ControlMode.AUTO:
+            return ControlKey.CANCEL_TELEMETRY_START
+        return ControlKey.SELECT_STOP
+    return _MODE_KEYS[command]
+
+
+def check(
+    command: Command, state: GeneratorState, interlocks: Interlocks
+) -> ControlKey:
+    """Refuse an unsafe command; return the key to send for a safe one."""
+    if interlocks.maintenance and command in _LOCKED:
+        raise CommandRefusedError(command, RefusalReason.MAINTENANCE_LOCK)
+    if state.mode is None:
+        raise CommandRefusedError(command, RefusalReason.STATUS_UNKNOWN)
+    if command in _STARTING:
+        _check_start(command, state, state.mode)
+    if command is Command.TRANSFER_TO_GENERATOR and not state.running_in_band(
+        interlocks.generator_limits
+    ):
+        raise CommandRefusedError(command, RefusalReason.NOT_RUNNING_IN_BAND)
+    if (
+        command is Command.TRANSFER_TO_MAINS
+        and state.mains_available(interlocks.mains_limits) is False
+    ):
+        raise CommandRefusedError(command, RefusalReason.MAINS_NOT_AVAILABLE)
+    key = key_for(command, state)
+    if state.supported_functions and int(key) not in state.supported_functions:
+        raise CommandRefusedError(command, RefusalReason.NOT_SUPPORTED, key.name)
+    return key
+
+
+def _check_start(command: Command, state: GeneratorState, mode: ControlMode) -> None:
+    if state.has_stopping_alarm:
+        names = ", ".join(a.key for a in state.stopping_alarms) or "status flag"
+        raise CommandRefusedError(command, RefusalReason.SHUTDOWN_ALARM, names)
+    if command is Command.START and mode in (ControlMode.STOP, ControlMode.OFF):
+        raise CommandRefusedError(command, RefusalReason.STOP_MODE)
+    if command is Command.START and mode not in (
+        ControlMode.AUTO,
+        ControlMode.MANUAL,
+        ControlMode.TEST_ON_LOAD,
+        ControlMode.TEST_OFF_LOAD,
+    ):
+        raise CommandRefusedError(command, RefusalReason.WRONG_MODE, mode.name)
+
+
+_RUNNING_OR_STARTING = {
+    EngineState.PRE_START,
+    EngineState.WARMING_UP,
+    EngineState.RUNNING,
+}
+
+
+def followed(command: Command, state: GeneratorState) -> bool | None:
+    """Whether `state` shows the command done; None when it cannot show it."""
+    expected_mode = {
+        Command.SELECT_STOP: ControlMode.STOP,
+        Command.SELECT_AUTO: ControlMode.AUTO,
+        Command.SELECT_MANUAL: ControlMode.MANUAL,
+        Command.SELECT_TEST_ON_LOAD: ControlMode.TEST_ON_LOAD,
+    }
+    if command in expected_mode:
+        return state.mode is expected_mode[command]
+    if command is Command.START:
+        return state.engine in _RUNNING_OR_STARTING
+    if command is Command.STOP:
+        return (
+            state.mode is ControlMode.STOP or state.engine not in _RUNNING_OR_STARTING
+        )
+    if command is Command.RESET_ALARMS:
+        return not state.has_stopping_alarm
+    return _transfer_followed(command, state)
+
+
+def _transfer_followed(command: Command, state: GeneratorState) -> bool | None:
+    # No breaker-state register is confirmed in GenComm page 4, so the load's
+    # side is told by where current flows; with no load it cannot be told.
+    generator = sum(state.number(f"generator_current_l{n}") or 0 for n in (1, 2, 3))
+    mains = sum(state.number(f"mains_current_l{n}") or 0 for n in (1, 2, 3))
+    if command is Command.TRANSFER_TO_GENERATOR and generator > 0:
+        return True
+    if command is Command.TRANSFER_TO_MAINS and mains > 0:
+        return True
+    return None if generator == mains == 0 else False
+
+
+@dataclass
+class CommandRunner:
+    """Sends checked commands to one controller, one at a time, and verifies them."""
+
+    controller: DseController
+    verify_timeout: float = 15.0
+    verify_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        """Create the in-flight lock."""
+        self._lock = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a command is being sent or verified now."""
+        return self._lock.locked()
+
+    async def execute(
+        self,
+        command: Command,
+        interlocks: Interlocks,
+        state: GeneratorState,
+        on_poll: Callable[[GeneratorState], None] | None = None,
+    ) -> bool | None:
+        """Check, send, and verify `command` against fresh polls.
+
+        Returns True when verified, None when the controller's state cannot
+        show the effect (a transfer with no load). Raises CommandRefusedError
+        before anything is written, CommandNotFollowedError after the timeout.
+        """
+        if self._lock.locked():
+            raise CommandRefusedError(command, RefusalReason.COMMAND_IN_FLIGHT)
+        async with self._lock:
+            key = check(command, state, interlocks)
+            await self.controller.connection.write_registers(
+                self.controller.device_id, CONTROL_KEY_ADDRESS, control_words(key)
+            )
+            return await self._verify(command, on_poll)
+
+    async def _verify(
+        self, command: Command, on_poll: Callable[[GeneratorState], None] | None
+    ) -> bool | None:
+        deadline = time.monotonic() + self.verify_timeout
+        result: bool | None = False
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.verify_interval)
+            state = await self.controller.poll()
+            if on_poll is not None:
+                on_poll(state)
+            result = followed(command, state)
+            if result is not False:
+                return result
+        raise CommandNotFollowedError(command, self.verify_timeout)
