@@ -8,4 +8,81 @@ from typing import Final
 DOMAIN: Final = "sot_point"
 LOGGER: Final = logging.getLogger(__package__)
 
+# Config entry data: the site.
 CONF_SITE_NAME: Final = "site_name"
+
+# Config subentry types: the devices of a site.
+SUBENTRY_GENERATOR: Final = "generator"
+SUBENTRY_IO_MODULE: Final = "io_module"
+SUBENTRY_TRANSFER_SWITCH: Final = "transfer_switch"
+
+# Subentry data: how to reach a device.
+CONF_CONNECTION_TYPE: Final = "connection_type"
+CONNECTION_TCP: Final = "tcp"
+CONNECTION_RTU: Final = "rtu"
+CONF_HOST: Final = "host"
+CONF_PORT: Final = "port"
+CONF_SERIAL_PORT: Final = "serial_port"
+CONF_BAUDRATE: Final = "baudrate"
+CONF_PARITY: Final = "parity"
+CONF_STOPBITS: Final = "stopbits"
+CONF_UNIT_ID: Final = "unit_id"
+CONF_REQUEST_GAP: Final = "request_gap"
+
+DEFAULT_TCP_PORT: Final = 502
+DEFAULT_BAUDRATE: Final = 19200
+BAUDRATES: Final = (9600, 19200, 38400, 57600, 115200)
+SEARCH_UNIT_IDS: Final = (10, 1)
+SEARCH_BAUDRATES: Final = (19200, 115200)
+DEFAULT_GENERATOR_UNIT_ID: Final = 10
+DEFAULT_IO_UNIT_ID: Final = 1
+DEFAULT_ATS_UNIT_ID: Final = 2
+# DSE controllers need a pause between requests or they may stop answering.
+DEFAULT_DSE_REQUEST_GAP: Final = 0.1
+
+# Subentry data: what was found when the device was tested.
+CONF_MODEL: Final = "model"
+CONF_SERIAL: Final = "serial"
+
+# Subentry data: the I/O module's inputs and relay.
+CONF_LEVEL_ADDRESS: Final = "level_address"
+CONF_LEVEL_RAW_PER_MA: Final = "level_raw_per_ma"
+CONF_SENSOR_SPAN_M: Final = "sensor_span_m"
+CONF_TANK_HEIGHT_M: Final = "tank_height_m"
+CONF_TANK_SHAPE: Final = "tank_shape"
+CONF_TEMPERATURE_ADDRESS: Final = "temperature_address"
+CONF_RELAY_KIND: Final = "relay_kind"
+CONF_RELAY_ADDRESS: Final = "relay_address"
+RELAY_NONE: Final = "none"
+
+# Config entry options: site-wide settings.
+CONF_MAINS_VOLTAGE_MIN: Final = "mains_voltage_min"
+CONF_MAINS_VOLTAGE_MAX: Final = "mains_voltage_max"
+CONF_MAINS_FREQUENCY_MIN: Final = "mains_frequency_min"
+CONF_MAINS_FREQUENCY_MAX: Final = "mains_frequency_max"
+CONF_TANK_CAPACITY: Final = "tank_capacity_l"
+CONF_TANK_USABLE: Final = "tank_usable_l"
+CONF_MINIMUM_AUTONOMY: Final = "minimum_autonomy_h"
+CONF_OUTAGE_DELAY: Final = "outage_confirm_delay_s"
+CONF_GENERATOR_RATED_KW: Final = "generator_rated_kw"
+CONF_INSTRUMENT_INTERVAL: Final = "instrument_interval_s"
+CONF_TOTALS_INTERVAL: Final = "totals_interval_s"
+
+DEFAULT_OPTIONS: Final[dict[str, float]] = {
+    CONF_MAINS_VOLTAGE_MIN: 195.5,
+    CONF_MAINS_VOLTAGE_MAX: 253.0,
+    CONF_MAINS_FREQUENCY_MIN: 47.0,
+    CONF_MAINS_FREQUENCY_MAX: 52.0,
+    CONF_TANK_CAPACITY: 1000.0,
+    CONF_TANK_USABLE: 900.0,
+    CONF_MINIMUM_AUTONOMY: 72.0,
+    CONF_OUTAGE_DELAY: 5.0,
+    CONF_GENERATOR_RATED_KW: 30.0,
+    CONF_INSTRUMENT_INTERVAL: 5.0,
+    CONF_TOTALS_INTERVAL: 60.0,
+}
+# Safe bounds for the poll intervals: faster loads an RS485 bus at 19200 baud
+# beyond what a DSE controller answers reliably; slower hides an outage.
+INSTRUMENT_INTERVAL_RANGE: Final = (2.0, 60.0)
+TOTALS_INTERVAL_RANGE: Final = (30.0, 3600.0)
+STATUS_INTERVAL_S: Final = 1.0
