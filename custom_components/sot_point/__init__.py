@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
 
-PLATFORMS: list[Platform] = []
+from .coordinator import SotPointConfigEntry, SotPointCoordinator, SotPointData
+from .hardware.client import ConnectionPool
 
-
-@dataclass(kw_only=True)
-class SotPointData:
-    """What a loaded site keeps while it runs."""
-
-    site_name: str
-
-
-type SotPointConfigEntry = ConfigEntry[SotPointData]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
-    """Set up a SOT point site from a config entry."""
-    entry.runtime_data = SotPointData(site_name=entry.title)
+    """Set up a SOT point site and its devices."""
+    pool = ConnectionPool()
+    coordinator = SotPointCoordinator(hass, entry, pool)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        # Setup is retried later; close what the first try opened.
+        await coordinator.async_shutdown()
+        raise
+    entry.runtime_data = SotPointData(coordinator=coordinator, pool=pool)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Adding, changing or removing a device (a subentry) or the site's
+    # options rebuilds the site with the new set of devices.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 
+async def _async_reload(hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
-    """Unload a SOT point site."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a SOT point site and close its connections."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.coordinator.async_shutdown()
+    return unloaded
