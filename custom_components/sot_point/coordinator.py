@@ -9,7 +9,8 @@ from typing import override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -41,6 +42,16 @@ from .site import SiteState, SiteTracker, Snapshots
 
 type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState
+
+
+def site_device_info(entry_id: str, title: str) -> DeviceInfo:
+    """The site's own device, parent of all the others."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry_id)},
+        name=title,
+        manufacturer="SOT Point",
+        model="SOT-punkt",
+    )
 
 
 @dataclass
@@ -86,6 +97,7 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         self.pool = pool
         self.tracker = SiteTracker(site_settings_from(entry.options))
         self.devices: dict[str, DeviceHandle] = {}
+        self.site_device_id = ""
         self._silent: set[str] = set()
         super().__init__(
             hass,
@@ -97,7 +109,12 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
 
     @override
     async def _async_setup(self) -> None:
-        """Open (or share) a connection for every device subentry."""
+        """Register the site's device; open (or share) a connection per device."""
+        site = dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            **site_device_info(self.config_entry.entry_id, self.config_entry.title),
+        )
+        self.site_device_id = site.id
         for subentry in self.config_entry.subentries.values():
             self.devices[subentry.subentry_id] = self._handle(subentry)
 

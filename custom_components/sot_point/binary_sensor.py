@@ -1,0 +1,257 @@
+"""Binary sensors of a SOT point: running, mains, alarms, outage, heater."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWITCH
+from .coordinator import SotPointConfigEntry, SotPointCoordinator
+from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .hardware.state import AlarmCondition, EngineState, TransferPosition
+from .platform import add_entities_by_source
+from .site import SiteState
+
+PARALLEL_UPDATES = 0
+
+# Alarms that matter to the association whatever the site; the rest of the
+# controller's named alarms are created disabled, for the technician.
+PROMINENT_ALARMS = frozenset(
+    {
+        "emergency_stop",
+        "low_oil_pressure",
+        "high_coolant_temperature",
+        "fail_to_start",
+        "fail_to_stop",
+        "low_fuel_level",
+        "battery_low_voltage",
+        "charge_alternator_failure",
+        "generator_high_current",
+        "over_speed",
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SotPointBinarySensorDescription(
+    BinarySensorEntityDescription, SotPointDescription
+):
+    """A binary sensor read from the site's state."""
+
+    value_fn: Callable[[SiteState], bool | None]
+    attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
+
+
+def _running(state: SiteState) -> bool | None:
+    generator = state.generator
+    if generator is None or generator.engine is None:
+        return None
+    return generator.engine is EngineState.RUNNING
+
+
+def _alarm_active(state: SiteState) -> bool | None:
+    generator = state.generator
+    if generator is None or generator.alarms is None:
+        return None
+    return bool(generator.active_alarms) or generator.has_stopping_alarm
+
+
+def _alarm_attributes(state: SiteState) -> Mapping[str, Any]:
+    generator = state.generator
+    if generator is None:
+        return {}
+    return {
+        "alarms": {a.key: a.condition.name.lower() for a in generator.active_alarms}
+    }
+
+
+def _on_generator(state: SiteState) -> bool | None:
+    if state.transfer is None or state.transfer.position is TransferPosition.UNKNOWN:
+        return None
+    return state.transfer.position is TransferPosition.GENERATOR
+
+
+BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
+    SotPointBinarySensorDescription(
+        key="running",
+        translation_key="running",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=_running,
+    ),
+    SotPointBinarySensorDescription(
+        key="alarm_active",
+        translation_key="alarm_active",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=_alarm_active,
+        attributes_fn=_alarm_attributes,
+    ),
+    SotPointBinarySensorDescription(
+        key="mains_available",
+        translation_key="mains_available",
+        device=SiteDevice.MAINS,
+        device_class=BinarySensorDeviceClass.POWER,
+        value_fn=lambda s: s.mains_available,
+    ),
+    SotPointBinarySensorDescription(
+        key="on_generator",
+        translation_key="on_generator",
+        device=SiteDevice.TRANSFER_SWITCH,
+        value_fn=_on_generator,
+    ),
+    SotPointBinarySensorDescription(
+        key="outage",
+        translation_key="outage",
+        device=SiteDevice.SITE,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=lambda s: s.outage_in_progress,
+    ),
+    SotPointBinarySensorDescription(
+        key="heater",
+        translation_key="heater",
+        device=SiteDevice.WARM_ROOM,
+        source=SUBENTRY_IO_MODULE,
+        device_class=BinarySensorDeviceClass.HEAT,
+        value_fn=lambda s: s.io.heater_on if s.io else None,
+    ),
+    SotPointBinarySensorDescription(
+        key="tank_sensor_fault",
+        translation_key="tank_sensor_fault",
+        device=SiteDevice.TANK,
+        source=SUBENTRY_IO_MODULE,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.fuel.sensor_fault is not None if s.io else None,
+        attributes_fn=lambda s: {"fault": s.fuel.sensor_fault},
+    ),
+)
+
+
+def _applies(
+    coordinator: SotPointCoordinator, description: SotPointDescription
+) -> bool:
+    if description.key in ("on_generator",):
+        return bool(
+            coordinator.handle_of(SUBENTRY_GENERATOR)
+            or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
+        )
+    if description.key == "mains_available":
+        return bool(
+            coordinator.handle_of(SUBENTRY_GENERATOR)
+            or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
+        )
+    if description.source is None:
+        return True
+    return coordinator.handle_of(description.source) is not None
+
+
+def alarm_description(key: str) -> SotPointBinarySensorDescription:
+    """A problem sensor for one of the controller's named alarms."""
+
+    def condition(state: SiteState) -> AlarmCondition | None:
+        generator = state.generator
+        if generator is None or generator.alarms is None:
+            return None
+        return next((a.condition for a in generator.alarms if a.key == key), None)
+
+    def active(state: SiteState) -> bool | None:
+        found = condition(state)
+        return None if found is None else found.active
+
+    def attributes(state: SiteState) -> Mapping[str, Any]:
+        found = condition(state)
+        return {"condition": found.name.lower() if found else None}
+
+    return SotPointBinarySensorDescription(
+        key=f"alarm_{key}",
+        translation_key=f"alarm_{key}"
+        if not key.startswith("alarm_")
+        else "alarm_slot",
+        translation_placeholders={"slot": key.removeprefix("alarm_")},
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=key in PROMINENT_ALARMS,
+        value_fn=active,
+        attributes_fn=attributes,
+    )
+
+
+def implemented_alarms(state: SiteState) -> list[str]:
+    """Named alarms the controller actually implements (not 0 or 15)."""
+    generator = state.generator
+    if generator is None or generator.alarms is None:
+        return []
+    absent = (AlarmCondition.DISABLED, AlarmCondition.UNIMPLEMENTED)
+    return [a.key for a in generator.alarms if a.condition not in absent]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SotPointConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors, and alarm sensors as the controller reveals them."""
+    coordinator = entry.runtime_data.coordinator
+    add_entities_by_source(
+        coordinator,
+        async_add_entities,
+        [d for d in BINARY_SENSORS if _applies(coordinator, d)],
+        SotPointBinarySensor,
+    )
+    if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
+        return
+    known: set[str] = set()
+
+    @callback
+    def add_new_alarms() -> None:
+        # The alarm page is read at the slower rate and may be missing from the
+        # first poll, so alarm sensors are added whenever new ones appear.
+        new = [key for key in implemented_alarms(coordinator.data) if key not in known]
+        if not new:
+            return
+        known.update(new)
+        add_entities_by_source(
+            coordinator,
+            async_add_entities,
+            [alarm_description(key) for key in new],
+            SotPointBinarySensor,
+        )
+
+    add_new_alarms()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_alarms))
+
+
+class SotPointBinarySensor(SotPointEntity, BinarySensorEntity):
+    """A binary sensor of the site."""
+
+    entity_description: SotPointBinarySensorDescription
+
+    def _value(self, state: SiteState) -> bool | None:
+        return self.entity_description.value_fn(state)
+
+    @property
+    def is_on(self) -> bool | None:
+        """The value in this cycle's state."""
+        return self._value(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Details such as which alarms are raised and their condition."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)

@@ -1,0 +1,109 @@
+"""Base entity and device layout shared by every platform.
+
+A site shows up as a handful of devices: the site itself, the generator, the
+mains, the transfer switch, the fuel tank and the warm room. The generator (and
+a separate transfer switch or I/O module) are real devices from config
+subentries; mains, tank and warm room are what people think about, fed by
+whichever device measures them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_TRANSFER_SWITCH
+from .coordinator import DeviceHandle, SotPointCoordinator, site_device_info
+from .site import SiteState
+
+
+class SiteDevice(StrEnum):
+    """The devices a site shows."""
+
+    SITE = "site"
+    GENERATOR = "generator"
+    MAINS = "mains"
+    TRANSFER_SWITCH = "transfer_switch"
+    TANK = "tank"
+    WARM_ROOM = "warm_room"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SotPointDescription(EntityDescription):
+    """What every SOT Point entity description adds.
+
+    `device` places the entity; `source` names the subentry type whose device
+    must be answering for the value to be current (None: derived for the site).
+    A value that is None shows as unavailable unless `none_is_unknown`, for
+    values where None has a meaning, such as "no outage going on".
+    """
+
+    device: SiteDevice
+    source: str | None = None
+    none_is_unknown: bool = False
+
+
+def device_info(
+    coordinator: SotPointCoordinator, device: SiteDevice, handle: DeviceHandle | None
+) -> DeviceInfo:
+    """Device registry details for one of the site's devices."""
+    entry = coordinator.config_entry
+    if device is SiteDevice.SITE:
+        return site_device_info(entry.entry_id, entry.title)
+    info = DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{device.value}")},
+        translation_key=device.value,
+        via_device_id=coordinator.site_device_id,
+    )
+    if handle is not None and handle.kind == device.value:
+        info |= _hardware_info(handle)
+    return info
+
+
+def _hardware_info(handle: DeviceHandle) -> DeviceInfo:
+    data = handle.subentry.data
+    info = DeviceInfo(model=data.get("model"), serial_number=data.get("serial"))
+    if handle.kind == SUBENTRY_GENERATOR:
+        info["manufacturer"] = "Deep Sea Electronics"
+    elif handle.kind == SUBENTRY_TRANSFER_SWITCH:
+        info["manufacturer"] = "Socomec"
+        info["model"] = "ATyS"
+    return info
+
+
+class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
+    """An entity that reads one value of the site's state."""
+
+    _attr_has_entity_name = True
+    entity_description: SotPointDescription
+
+    def __init__(
+        self,
+        coordinator: SotPointCoordinator,
+        description: SotPointDescription,
+        handle: DeviceHandle | None,
+    ) -> None:
+        """Place the entity on its device and remember which device feeds it."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._source_id = handle.subentry.subentry_id if handle else None
+        self._attr_unique_id = f"{coordinator.config_entry.entry_id}_{description.key}"
+        self._attr_device_info = device_info(coordinator, description.device, handle)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the feeding device is silent or the value is unknown."""
+        if not super().available or self._source_id in self.coordinator.data.failed:
+            return False
+        if self.entity_description.none_is_unknown:
+            return True
+        return self._value(self.coordinator.data) is not None
+
+    def _value(self, state: SiteState) -> Any:
+        """The entity's value in `state`; platforms override."""
+        raise NotImplementedError

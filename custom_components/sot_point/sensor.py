@@ -1,0 +1,455 @@
+"""Sensors of a SOT point: generator, mains, transfer switch, tank, warm room, site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    REVOLUTIONS_PER_MINUTE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfPressure,
+    UnitOfTemperature,
+    UnitOfTime,
+    UnitOfVolume,
+    UnitOfVolumeFlowRate,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWITCH
+from .coordinator import SotPointConfigEntry, SotPointCoordinator
+from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
+from .platform import add_entities_by_source
+from .site import SiteMode, SiteState
+
+PARALLEL_UPDATES = 0
+
+type SensorValue = StateType | datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SotPointSensorDescription(SensorEntityDescription, SotPointDescription):
+    """A sensor read from the site's state."""
+
+    value_fn: Callable[[SiteState], SensorValue]
+    exists_fn: Callable[[SiteState], bool] = lambda _: True
+
+
+def _generator(key: str) -> Callable[[SiteState], float | None]:
+    """Read one measured number of the generator controller."""
+    return lambda state: state.generator.number(key) if state.generator else None
+
+
+def _has_generator_value(key: str) -> Callable[[SiteState], bool]:
+    """Only for controllers that measure this value at all."""
+    return lambda state: state.generator is not None and key in state.generator.values
+
+
+def _enum_name(value: ControlMode | EngineState | None) -> str | None:
+    return value.name.lower() if value is not None else None
+
+
+def _total_power(state: SiteState) -> float | None:
+    generator = state.generator
+    if generator is None:
+        return None
+    total = generator.number("generator_total_power")
+    if total is not None:
+        return total
+    phases = [generator.number(f"generator_power_l{n}") for n in (1, 2, 3)]
+    measured = [p for p in phases if p is not None]
+    return sum(measured) if measured else None
+
+
+def _run_hours(state: SiteState) -> float | None:
+    seconds = _generator("run_time")(state)
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _engine_state(generator: GeneratorState | None) -> str | None:
+    return _enum_name(generator.engine) if generator else None
+
+
+def _phase_sensors(
+    prefix: str, kind: str, device: SiteDevice
+) -> tuple[SotPointSensorDescription, ...]:
+    """Voltage or current of L1-L3 for the generator or the mains."""
+    current = kind == "current"
+    return tuple(
+        SotPointSensorDescription(
+            key=f"{prefix}_{kind}_l{n}",
+            translation_key=f"{prefix}_{kind}_phase",
+            translation_placeholders={"phase": f"L{n}"},
+            device=device,
+            source=SUBENTRY_GENERATOR,
+            device_class=SensorDeviceClass.CURRENT
+            if current
+            else SensorDeviceClass.VOLTAGE,
+            native_unit_of_measurement=(
+                UnitOfElectricCurrent.AMPERE
+                if current
+                else UnitOfElectricPotential.VOLT
+            ),
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=1 if current else 0,
+            value_fn=_generator(f"{prefix}_{kind}_l{n}" + ("" if current else "_n")),
+            exists_fn=_has_generator_value(
+                f"{prefix}_{kind}_l{n}" + ("" if current else "_n")
+            ),
+        )
+        for n in (1, 2, 3)
+    )
+
+
+GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    SotPointSensorDescription(
+        key="control_mode",
+        translation_key="control_mode",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.ENUM,
+        options=[m.name.lower() for m in ControlMode],
+        value_fn=lambda s: _enum_name(s.generator.mode) if s.generator else None,
+    ),
+    SotPointSensorDescription(
+        key="engine_state",
+        translation_key="engine_state",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.ENUM,
+        options=[e.name.lower() for e in EngineState],
+        value_fn=lambda s: _engine_state(s.generator),
+    ),
+    *_phase_sensors("generator", "voltage", SiteDevice.GENERATOR),
+    *_phase_sensors("generator", "current", SiteDevice.GENERATOR),
+    SotPointSensorDescription(
+        key="generator_frequency",
+        translation_key="generator_frequency",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_generator("generator_frequency"),
+    ),
+    SotPointSensorDescription(
+        key="generator_power",
+        translation_key="generator_power",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_total_power,
+    ),
+    SotPointSensorDescription(
+        key="load_percent",
+        translation_key="load_percent",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_generator("load_percent"),
+        exists_fn=_has_generator_value("load_percent"),
+    ),
+    SotPointSensorDescription(
+        key="oil_pressure",
+        translation_key="oil_pressure",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.PRESSURE,
+        native_unit_of_measurement=UnitOfPressure.KPA,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_generator("oil_pressure"),
+    ),
+    SotPointSensorDescription(
+        key="coolant_temperature",
+        translation_key="coolant_temperature",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_generator("coolant_temperature"),
+    ),
+    SotPointSensorDescription(
+        key="battery_voltage",
+        translation_key="battery_voltage",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=1,
+        value_fn=_generator("battery_voltage"),
+    ),
+    SotPointSensorDescription(
+        key="charge_alternator_voltage",
+        translation_key="charge_alternator_voltage",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=1,
+        value_fn=_generator("charge_alternator_voltage"),
+    ),
+    SotPointSensorDescription(
+        key="engine_speed",
+        translation_key="engine_speed",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+        value_fn=_generator("engine_speed"),
+    ),
+    SotPointSensorDescription(
+        key="run_hours",
+        translation_key="run_hours",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        value_fn=_run_hours,
+        exists_fn=_has_generator_value("run_time"),
+    ),
+    SotPointSensorDescription(
+        key="number_of_starts",
+        translation_key="number_of_starts",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_generator("number_of_starts"),
+        exists_fn=_has_generator_value("number_of_starts"),
+    ),
+    SotPointSensorDescription(
+        key="energy",
+        translation_key="energy",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        value_fn=_generator("energy_positive"),
+        exists_fn=_has_generator_value("energy_positive"),
+    ),
+    SotPointSensorDescription(
+        key="controller_fuel_level",
+        translation_key="controller_fuel_level",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_generator("fuel_level"),
+        exists_fn=lambda s: _generator("fuel_level")(s) is not None,
+    ),
+)
+
+MAINS_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    *_phase_sensors("mains", "voltage", SiteDevice.MAINS),
+    SotPointSensorDescription(
+        key="mains_frequency",
+        translation_key="mains_frequency",
+        device=SiteDevice.MAINS,
+        source=SUBENTRY_GENERATOR,
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_generator("mains_frequency"),
+        exists_fn=_has_generator_value("mains_frequency"),
+    ),
+)
+
+
+def _position(state: SiteState) -> str | None:
+    if state.transfer is None or state.transfer.position is TransferPosition.UNKNOWN:
+        return None
+    return state.transfer.position.value
+
+
+TRANSFER_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    SotPointSensorDescription(
+        key="transfer_position",
+        translation_key="transfer_position",
+        device=SiteDevice.TRANSFER_SWITCH,
+        device_class=SensorDeviceClass.ENUM,
+        options=[
+            p.value for p in TransferPosition if p is not TransferPosition.UNKNOWN
+        ],
+        value_fn=_position,
+    ),
+)
+
+TANK_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    SotPointSensorDescription(
+        key="fuel_level",
+        translation_key="fuel_level",
+        device=SiteDevice.TANK,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.fuel.level_percent,
+    ),
+    SotPointSensorDescription(
+        key="fuel_volume",
+        translation_key="fuel_volume",
+        device=SiteDevice.TANK,
+        device_class=SensorDeviceClass.VOLUME_STORAGE,
+        native_unit_of_measurement=UnitOfVolume.LITERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.fuel.litres,
+    ),
+    SotPointSensorDescription(
+        key="fuel_consumption",
+        translation_key="fuel_consumption",
+        device=SiteDevice.TANK,
+        device_class=SensorDeviceClass.VOLUME_FLOW_RATE,
+        native_unit_of_measurement=UnitOfVolumeFlowRate.LITERS_PER_HOUR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda s: s.fuel.consumption_lph,
+    ),
+    SotPointSensorDescription(
+        key="fuel_autonomy",
+        translation_key="fuel_autonomy",
+        device=SiteDevice.TANK,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.fuel.autonomy_h,
+    ),
+    SotPointSensorDescription(
+        key="fuel_autonomy_mean_load",
+        translation_key="fuel_autonomy_mean_load",
+        device=SiteDevice.TANK,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.fuel.autonomy_mean_load_h,
+    ),
+)
+
+WARM_ROOM_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    SotPointSensorDescription(
+        key="room_temperature",
+        translation_key="room_temperature",
+        device=SiteDevice.WARM_ROOM,
+        source=SUBENTRY_IO_MODULE,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda s: s.io.room_temperature if s.io else None,
+    ),
+)
+
+SITE_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    SotPointSensorDescription(
+        key="site_mode",
+        translation_key="site_mode",
+        device=SiteDevice.SITE,
+        device_class=SensorDeviceClass.ENUM,
+        options=[m.value for m in SiteMode],
+        value_fn=lambda s: s.mode.value,
+    ),
+    SotPointSensorDescription(
+        key="outage_started",
+        translation_key="outage_started",
+        device=SiteDevice.SITE,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        none_is_unknown=True,
+        value_fn=lambda s: s.outage_started,
+    ),
+    SotPointSensorDescription(
+        key="outage_duration",
+        translation_key="outage_duration",
+        device=SiteDevice.SITE,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        none_is_unknown=True,
+        value_fn=lambda s: (
+            round(s.outage_duration.total_seconds() / 60, 1)
+            if s.outage_duration is not None
+            else None
+        ),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SotPointConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors for the devices this site has."""
+    coordinator = entry.runtime_data.coordinator
+    descriptions: list[SotPointSensorDescription] = list(SITE_SENSORS)
+    if coordinator.handle_of(SUBENTRY_GENERATOR):
+        descriptions += [*GENERATOR_SENSORS, *MAINS_SENSORS]
+    if coordinator.handle_of(SUBENTRY_GENERATOR) or coordinator.handle_of(
+        SUBENTRY_TRANSFER_SWITCH
+    ):
+        descriptions += TRANSFER_SENSORS
+    if coordinator.handle_of(SUBENTRY_IO_MODULE):
+        descriptions += WARM_ROOM_SENSORS
+    descriptions += TANK_SENSORS
+    add_entities_by_source(
+        coordinator,
+        async_add_entities,
+        [d for d in descriptions if d.exists_fn(coordinator.data)],
+        SotPointSensor,
+    )
+
+
+class SotPointSensor(SotPointEntity, SensorEntity):
+    """A sensor of the site."""
+
+    entity_description: SotPointSensorDescription
+
+    def _value(self, state: SiteState) -> SensorValue:
+        return self.entity_description.value_fn(state)
+
+    @property
+    def native_value(self) -> SensorValue:
+        """The value in this cycle's state."""
+        return self._value(self.coordinator.data)
+
+
+__all__ = ["SotPointCoordinator", "SotPointSensor"]
