@@ -122,6 +122,9 @@ class SiteTracker:
     settings: SiteSettings = field(default_factory=SiteSettings)
     mains_lost_at: datetime | None = None
     outage_started: datetime | None = None
+    # After an outage the set cools down off load; that is still the outage
+    # winding down, not a test run.
+    cooling_after_outage: bool = False
     _loads: deque[tuple[datetime, float]] = field(default_factory=deque)
 
     def update(self, snapshots: Snapshots, now: datetime) -> SiteState:
@@ -130,7 +133,8 @@ class SiteTracker:
         mains = self._mains_available(snapshots)
         transfer = snapshots.transfer_switch or _transfer_from_controller(generator)
         self._track_outage(mains, transfer, now)
-        mode = self._mode(mains, generator, transfer, now)
+        self._track_cool_down(generator)
+        mode = self._mode(mains, generator, transfer)
         return SiteState(
             updated=now,
             mode=mode,
@@ -169,26 +173,27 @@ class SiteTracker:
         # The outage ends when the load is back on the mains, not when the
         # grid first flickers back: until then the site still runs on diesel.
         if transfer is None or transfer.position is not TransferPosition.GENERATOR:
+            if self.outage_started is not None:
+                self.cooling_after_outage = True
             self.outage_started = None
+
+    def _track_cool_down(self, generator: GeneratorState | None) -> None:
+        if not _engine_running(generator):
+            self.cooling_after_outage = False
 
     def _mode(
         self,
         mains: bool | None,
         generator: GeneratorState | None,
         transfer: TransferState | None,
-        now: datetime,
     ) -> SiteMode:
         if self.outage_started is not None:
             return _outage_mode(mains, generator, transfer)
         if self.mains_lost_at is not None:
             return SiteMode.OUTAGE_DETECTED
-        if mains is None and generator is None:
-            return SiteMode.FAULT
-        if generator is not None and generator.has_stopping_alarm:
-            return SiteMode.FAULT
-        if generator is not None and _test_running(generator):
-            return SiteMode.TEST_RUN
-        return SiteMode.NORMAL
+        if self.cooling_after_outage:
+            return SiteMode.RETURNING
+        return _quiet_mode(mains, generator)
 
     def _fuel(
         self, snapshots: Snapshots, transfer: TransferState | None, now: datetime
@@ -228,6 +233,17 @@ class SiteTracker:
         if not self._loads:
             return None
         return round(sum(v for _, v in self._loads) / len(self._loads), 2)
+
+
+def _quiet_mode(mains: bool | None, generator: GeneratorState | None) -> SiteMode:
+    """The mode when no outage is going on or winding down."""
+    if mains is None and generator is None:
+        return SiteMode.FAULT
+    if generator is not None and generator.has_stopping_alarm:
+        return SiteMode.FAULT
+    if generator is not None and _test_running(generator):
+        return SiteMode.TEST_RUN
+    return SiteMode.NORMAL
 
 
 def _outage_mode(

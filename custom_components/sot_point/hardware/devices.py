@@ -179,6 +179,10 @@ class DseController:
             for name, code in zip(names, codes, strict=True)
         )
 
+    def raw_blocks(self) -> dict[str, dict[str, list[int]] | None]:
+        """The words of each group's last good read, by block, for diagnostics."""
+        return {name: group.words for name, group in self._groups.items()}
+
     @property
     def errors(self) -> dict[str, HardwareError]:
         """The last error of each group that failed."""

@@ -1,0 +1,62 @@
+"""Diagnostics: settings, devices and the raw register blocks of the last poll."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_HOST, CONF_SERIAL, CONF_SERIAL_PORT
+from .coordinator import DeviceHandle, SotPointConfigEntry
+from .hardware.devices import DseController
+
+TO_REDACT = {
+    CONF_HOST,
+    CONF_SERIAL,
+    CONF_SERIAL_PORT,
+    "serial_number",
+    "latitude",
+    "longitude",
+}
+
+
+def _device(handle: DeviceHandle) -> dict[str, Any]:
+    reader = handle.reader
+    info: dict[str, Any] = {
+        "type": handle.kind,
+        "title": handle.subentry.title,
+        "data": dict(handle.subentry.data),
+        "connection": asdict(reader.connection.stats),
+    }
+    if isinstance(reader, DseController):
+        info["model_code"] = reader.model_code
+        info["supported_functions"] = sorted(reader.supported_functions)
+        info["raw_blocks"] = reader.raw_blocks()
+        info["errors"] = {name: str(err) for name, err in reader.errors.items()}
+    return info
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SotPointConfigEntry
+) -> dict[str, Any]:
+    """Everything a technician needs to see why a site reads what it reads."""
+    coordinator = entry.runtime_data.coordinator
+    state = coordinator.data
+    return async_redact_data(
+        {
+            "options": dict(entry.options),
+            "devices": [_device(h) for h in coordinator.devices.values()],
+            "site": {
+                "mode": state.mode.value,
+                "mains_available": state.mains_available,
+                "outage_started": state.outage_started,
+                "fuel": asdict(state.fuel),
+                "failed": sorted(
+                    coordinator.devices[k].subentry.title for k in state.failed
+                ),
+            },
+        },
+        TO_REDACT,
+    )
