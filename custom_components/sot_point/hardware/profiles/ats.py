@@ -34,7 +34,14 @@ POSITIONS: dict[int, TransferPosition] = {
     3: TransferPosition.GENERATOR,
 }
 
+# Source state registers 20486/20487: below threshold, present, available.
+SOURCE_BELOW_THRESHOLD = 0
+SOURCE_PRESENT = 1
 SOURCE_AVAILABLE = 2
+
+# Network register 20480.
+NETWORK_127_230 = 1
+NETWORK_230_400 = 2
 
 
 def ident_words() -> list[int]:
