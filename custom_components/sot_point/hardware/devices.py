@@ -176,7 +176,7 @@ class DseController:
         codes = decode_nibbles(words[1:], count)
         return tuple(
             Alarm(name, AlarmCondition.from_code(code))
-            for name, code in zip(names, codes, strict=True)
+            for name, code in zip(names[:count], codes, strict=True)
         )
 
     def raw_blocks(self) -> dict[str, dict[str, list[int]] | None]:
