@@ -1,0 +1,1 @@
+"""Tests of the hardware layer that need no network and no Home Assistant."""
