@@ -13,7 +13,10 @@ async def test_setup_and_unload(
     """A site loads, keeps its runtime data, and unloads cleanly."""
     entry = init_integration
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.site_name == "SOT-punkt Kall"
+    site = hass.states.get("sensor.sot_punkt_kall_site_status")
+    assert site is not None
+    # A site with no devices yet knows nothing: it must not claim "normal".
+    assert site.state == "fault"
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
