@@ -15,7 +15,14 @@ hardware profiles, so client and simulator share one map. Typical test use::
 
 from __future__ import annotations
 
-from .config import AmfTimings, EngineConfig, LoadConfig, RoomConfig, SiteConfig, UnitIds
+from .config import (
+    AmfTimings,
+    EngineConfig,
+    LoadConfig,
+    RoomConfig,
+    SiteConfig,
+    UnitIds,
+)
 from .controller import AmfController, KeyResult, Phase
 from .devices import AtsDevice, DseDevice, IoDevice, ModbusError, ServedRange
 from .faults import FaultInjector, FaultKind

@@ -21,9 +21,7 @@ _LATCHING = frozenset(
         AlarmCondition.CONTROLLED_SHUTDOWN,
     }
 )
-_IMMEDIATE = frozenset(
-    {AlarmCondition.SHUTDOWN, AlarmCondition.CONTROLLED_SHUTDOWN}
-)
+_IMMEDIATE = frozenset({AlarmCondition.SHUTDOWN, AlarmCondition.CONTROLLED_SHUTDOWN})
 _FLAG_FOR: dict[AlarmCondition, StatusFlag] = {
     AlarmCondition.WARNING: StatusFlag.WARNING,
     AlarmCondition.SHUTDOWN: StatusFlag.SHUTDOWN,
@@ -90,9 +88,7 @@ class AlarmTable:
         An electrical trip only opens the generator breaker; the set then cools
         down before it stops.
         """
-        return any(
-            code in _IMMEDIATE for code in self.codes.values()
-        )
+        return any(code in _IMMEDIATE for code in self.codes.values())
 
     def status_flags(self) -> StatusFlag:
         """Register 774's alarm bits, consistent with the slots."""

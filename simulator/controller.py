@@ -553,22 +553,26 @@ class AmfController:
             and self.engine.oil_pressure_kpa >= self.config.engine.low_oil_pressure_kpa
         )
 
-    def _desired_position(self, inputs: Inputs) -> TransferPosition:
-        gen = TransferPosition.GENERATOR
-        mains = TransferPosition.MAINS
+    def _desired_position(self) -> TransferPosition:
         if self.phase is not Phase.RUNNING or not self._want_run():
-            return mains
+            return TransferPosition.MAINS
         if self.manual_position is not None:
             return self.manual_position
-        if self.mode is ControlMode.MANUAL:
-            return self.switch.target
-        if self.mode is ControlMode.TEST_ON_LOAD:
-            return gen
-        if self.mode is ControlMode.AUTO_MANUAL_RESTORE and self.on_load:
-            return gen
-        if self.mode in AUTO_MODES and self.telemetry_run and not self.mains_failed:
-            return gen if self.config.telemetry_start_on_load else mains
-        return gen if self.mains_failed else mains
+        return self._mode_position()
+
+    def _mode_position(self) -> TransferPosition:
+        """Where each mode puts the load of a running set by itself."""
+        gen = TransferPosition.GENERATOR
+        mains = TransferPosition.MAINS
+        on_load = {
+            # Manual: the load stays where the operator left it.
+            ControlMode.MANUAL: self.switch.target is gen,
+            ControlMode.TEST_ON_LOAD: True,
+            ControlMode.AUTO_MANUAL_RESTORE: self.on_load or self.mains_failed,
+        }.get(self.mode, self.mains_failed)
+        if self.mode is ControlMode.AUTO and self.telemetry_run:
+            on_load = self.mains_failed or self.config.telemetry_start_on_load
+        return gen if on_load else mains
 
     def _manage_load(self, now: float, inputs: Inputs) -> bool:
         switch = self.switch
@@ -576,7 +580,7 @@ class AmfController:
             return True
         if switch.moving:
             return False
-        desired = self._desired_position(inputs)
+        desired = self._desired_position()
         if desired is switch.position:
             return False
         if desired is TransferPosition.GENERATOR and not self._generator_available():

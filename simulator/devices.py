@@ -257,7 +257,7 @@ def _engine_values(site: Site) -> dict[str, Value]:
 
 
 def _line_to_line(phase_voltages: Sequence[float]) -> list[float]:
-    # Assumption: a balanced set 120° apart, so L-L = √3 × the two phases' mean.
+    # Assumption: a balanced set 120° apart, so L-L = √3 x the two phases' mean.
     return [
         3**0.5 * (phase_voltages[i] + phase_voltages[(i + 1) % PHASES]) / 2
         for i in range(PHASES)
@@ -276,12 +276,8 @@ def _generator_values(site: Site) -> dict[str, Value]:
         n = i + 1
         values[f"generator_voltage_l{n}_n"] = volts
         values[f"generator_voltage_{pairs[i]}"] = line
-        values[f"generator_current_l{n}"] = (
-            electrical.currents_a[i] if on_load else 0.0
-        )
-        values[f"generator_power_l{n}"] = (
-            round(electrical.loads_w[i]) if on_load else 0
-        )
+        values[f"generator_current_l{n}"] = electrical.currents_a[i] if on_load else 0.0
+        values[f"generator_power_l{n}"] = round(electrical.loads_w[i]) if on_load else 0
     return values
 
 
@@ -334,7 +330,9 @@ class IoDevice:
         ranges = []
         level = self.config.level_spec()
         if level is not None:
-            ranges.append(ServedRange("tank_level_uA", FUNCTION_INPUT, level.address, 1))
+            ranges.append(
+                ServedRange("tank_level_uA", FUNCTION_INPUT, level.address, 1)
+            )
         temperature = self.config.temperature_spec()
         if temperature is not None:
             ranges.append(
@@ -342,9 +340,13 @@ class IoDevice:
             )
         relay = self.config.relay_block()
         if relay is not None:
-            ranges.append(
-                ServedRange("heater_relay", relay.function, relay.address, 1)
+            write = (
+                FUNCTION_WRITE_COIL
+                if relay.function == FUNCTION_COILS
+                else FUNCTION_WRITE_REGISTER
             )
+            ranges.append(ServedRange("heater_relay", relay.function, relay.address, 1))
+            ranges.append(ServedRange("heater_relay", write, relay.address, 1))
         return ranges
 
     def loop_current_ma(self) -> float:

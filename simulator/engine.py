@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import math
 
-from .config import NOMINAL_FREQUENCY, NOMINAL_PHASE_VOLTAGE, NOMINAL_SPEED_RPM
-from .config import EngineConfig
+from .config import (
+    NOMINAL_FREQUENCY,
+    NOMINAL_PHASE_VOLTAGE,
+    NOMINAL_SPEED_RPM,
+    EngineConfig,
+)
 
 # A 4-pole alternator: 1500 rpm gives 50 Hz.
 RPM_PER_HZ = NOMINAL_SPEED_RPM / NOMINAL_FREQUENCY

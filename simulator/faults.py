@@ -58,7 +58,7 @@ class FaultInjector:
     def __post_init__(self) -> None:
         """Seed the generator so a run is repeatable."""
         self._check()
-        self._rng = random.Random(self.seed)
+        self._rng = random.Random(self.seed)  # noqa: S311 - repeatable faults, not crypto
 
     def enable(
         self,
@@ -85,7 +85,7 @@ class FaultInjector:
     def reseed(self, seed: int | None) -> None:
         """Start the draws again from `seed`."""
         self.seed = seed
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311 - repeatable faults, not crypto
 
     @property
     def total(self) -> int:

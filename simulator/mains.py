@@ -73,8 +73,7 @@ class Mains:
     def step(self, rng: random.Random) -> None:
         """New readings: the setpoints plus measurement-sized noise."""
         self.voltages = [
-            v + rng.uniform(-1.0, 1.0) if v > 0 else 0.0
-            for v in self.setpoint_voltages
+            v + rng.uniform(-1.0, 1.0) if v > 0 else 0.0 for v in self.setpoint_voltages
         ]
         f = self.setpoint_frequency
         self.frequency = f + rng.uniform(-0.05, 0.05) if f > 0 else 0.0

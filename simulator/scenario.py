@@ -52,6 +52,10 @@ _INITIAL_KEYS = frozenset(
 )
 
 
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used as it is."""
+
+
 @dataclass(frozen=True, slots=True)
 class Initial:
     """The site's state at t = 0."""
@@ -109,7 +113,7 @@ def parse_duration(value: float | str) -> float:
     parts = _DURATION_PART.findall(text)
     if not parts or _DURATION_PART.sub("", text).strip():
         msg = f"not a duration: {value!r} (use seconds, or e.g. '6h', '1h30m')"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
 
 
@@ -133,7 +137,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not resource.is_file():
         known = ", ".join(list_scenarios())
         msg = f"no scenario {name!r} (known: {known})"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     return parse_scenario(tomllib.loads(resource.read_text("utf-8")), name)
 
 
@@ -147,7 +151,7 @@ def parse_scenario(data: Mapping[str, object], default_name: str) -> Scenario:
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
         msg = "events must be an array of tables ([[events]])"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     events = tuple(
         sorted(
             (_parse_event(_table(e, "event")) for e in raw_events),
@@ -165,7 +169,7 @@ def parse_scenario(data: Mapping[str, object], default_name: str) -> Scenario:
 def _table(value: object, what: str) -> dict[str, object]:
     if not isinstance(value, dict):
         msg = f"{what} must be a table"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     return cast(dict[str, object], value)
 
 
@@ -173,11 +177,11 @@ def _parse_initial(table: dict[str, object]) -> Initial:
     unknown = set(table) - _INITIAL_KEYS
     if unknown:
         msg = f"unknown initial keys: {sorted(unknown)}"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     mode = str(table.get("mode", "auto")).upper()
     if mode not in ControlMode.__members__:
         msg = f"unknown mode {mode.lower()!r}"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     return Initial(
         mode=ControlMode[mode],
         tank_litres=_optional_float(table.get("tank_litres")),
@@ -193,11 +197,11 @@ def _parse_event(table: dict[str, object]) -> Event:
     table = dict(table)
     if "at" not in table or "action" not in table:
         msg = f"an event needs 'at' and 'action': {table}"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     at = table.pop("at")
     if not isinstance(at, int | float | str):
         msg = f"bad event time {at!r}"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     action = str(table.pop("action"))
     params = cast(dict[str, Param], table)
     check_action(action, params)
@@ -207,7 +211,7 @@ def _parse_event(table: dict[str, object]) -> Event:
 def _float(value: object) -> float:
     if not isinstance(value, int | float):
         msg = f"expected a number, got {value!r}"
-        raise ValueError(msg)
+        raise ScenarioError(msg)
     return float(value)
 
 

@@ -3,7 +3,7 @@
 `SimulatedSite.serve()` starts a pymodbus 3.13 server on loopback that routes
 each request by unit id to a device over the model (DSE controller, I/O
 module, ATS), injects faults per request, logs every write, and advances the
-model in simulated time from a ticker task (speed × real time), or only when
+model in simulated time from a ticker task (speed x real time), or only when
 told to (`speed=0` and `advance()`).
 
 Unknown unit ids get exception 11 (gateway target failed to respond), as a
@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 import logging
 from pathlib import Path
+import socket
 from typing import Literal, NamedTuple, cast, override
 
 from pymodbus.constants import ExcCodes
@@ -88,7 +89,7 @@ class SiteContext(ModbusServerContext):
     def _device(self, unit: int) -> Device:
         if unit not in self.devices:
             msg = f"no device at unit {unit}"
-            raise NoSuchIdException(msg)
+            raise NoSuchIdException(msg)  # type: ignore[no-untyped-call]
         return self.devices[unit]
 
     @override
@@ -109,7 +110,7 @@ class SiteContext(ModbusServerContext):
         func_code: int,
         address: int,
         values: list[int] | list[bool],
-    ) -> None | ExcCodes:
+    ) -> ExcCodes | None:
         """Write to the model, logging the request whatever the outcome."""
         device = self._device(device_id)
         self.writes.append(WriteRecord(device_id, address, [int(v) for v in values]))
@@ -141,7 +142,9 @@ class FaultyRequestHandler(ServerRequestHandler):
             return
         if fault is FaultKind.EXCEPTION:
             faults.record(fault)
-            self._send(ExceptionResponse(pdu.function_code, faults.exception_code), pdu, addr)
+            self._send(
+                ExceptionResponse(pdu.function_code, faults.exception_code), pdu, addr
+            )
             return
         if fault is FaultKind.SLOW:
             faults.record(fault)
@@ -184,7 +187,7 @@ class FaultyRequestHandler(ServerRequestHandler):
             return
         response.transaction_id = request.transaction_id
         response.dev_id = request.dev_id
-        self.server_send(response, addr)
+        self.server_send(response, addr)  # type: ignore[no-untyped-call]
 
 
 class SimulatorServer(ModbusTcpServer):
@@ -211,7 +214,10 @@ class SimulatorServer(ModbusTcpServer):
     @property
     def port(self) -> int:
         """The port actually bound (useful after asking for port 0)."""
-        sockets = getattr(self.transport, "sockets", None) or ()
+        sockets: Sequence[socket.socket] = getattr(self.transport, "sockets", ())
+        if not sockets:
+            msg = "not listening"
+            raise RuntimeError(msg)
         return int(sockets[0].getsockname()[1])
 
     @property
@@ -301,7 +307,10 @@ class SimulatedSite:
         return {unit: (d.name, d.served()) for unit, d in self.devices.items()}
 
     async def start(
-        self, host: str = "127.0.0.1", port: int = 0, unknown_unit: UnknownUnit = "gateway"
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        unknown_unit: UnknownUnit = "gateway",
     ) -> None:
         """Listen, and start the ticker when `speed` is above zero."""
         context = SiteContext(self.devices, self.writes)
@@ -309,8 +318,8 @@ class SimulatedSite:
         try:
             await server.serve_forever(background=True)
         except RuntimeError as err:
-            await server.shutdown()
-            msg = f"cannot listen on {host}:{port} (address in use?)"
+            await server.shutdown()  # type: ignore[no-untyped-call]
+            msg = f"cannot listen on {host}:{port}: {_bind_error(host, port)}"
             raise PortInUseError(msg) from err
         self.host = host
         self._server = server
@@ -324,7 +333,7 @@ class SimulatedSite:
                 await self._ticker
             self._ticker = None
         if self._server is not None:
-            await self._server.shutdown()
+            await self._server.shutdown()  # type: ignore[no-untyped-call]
             self._server = None
         # Let the transports' close callbacks run before the loop moves on.
         await asyncio.sleep(0)
@@ -338,6 +347,18 @@ class SimulatedSite:
             if self.speed > 0:
                 self.site.advance(self.speed * (now - last))
             last = now
+
+
+def _bind_error(host: str, port: int) -> str:
+    """Why binding failed, in the system's words (pymodbus only logs it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # The same option asyncio's create_server sets on POSIX.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return (err.strerror or str(err)).lower()
+    return "the server could not start"
 
 
 def _resolve(scenario: str | Path | Scenario | None) -> Scenario | None:
