@@ -1,20 +1,356 @@
-"""Config flow for SOT Point: one config entry per site."""
+"""Config flows for SOT Point.
+
+One config entry per site: its name, and site-wide settings as options. Each
+device of the site is a config subentry: the generator's DSE controller, the
+I/O module (tank level, warm room), and a separate transfer switch where the
+controller does not drive the contactors. Every device is read before it is
+added or changed, so a subentry never points at nothing.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.helpers.selector import TextSelector
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    SerialPortSelector,
+    TextSelector,
+)
 import probatio as vol
 
-from .const import CONF_SITE_NAME, DOMAIN
+from .const import (
+    BAUDRATES,
+    CONF_BAUDRATE,
+    CONF_CONNECTION_TYPE,
+    CONF_GENERATOR_RATED_KW,
+    CONF_HOST,
+    CONF_INSTRUMENT_INTERVAL,
+    CONF_LEVEL_ADDRESS,
+    CONF_LEVEL_RAW_PER_MA,
+    CONF_MAINS_FREQUENCY_MAX,
+    CONF_MAINS_FREQUENCY_MIN,
+    CONF_MAINS_VOLTAGE_MAX,
+    CONF_MAINS_VOLTAGE_MIN,
+    CONF_MINIMUM_AUTONOMY,
+    CONF_MODEL,
+    CONF_OUTAGE_DELAY,
+    CONF_PARITY,
+    CONF_PORT,
+    CONF_RELAY_ADDRESS,
+    CONF_RELAY_KIND,
+    CONF_REQUEST_GAP,
+    CONF_SENSOR_SPAN_M,
+    CONF_SERIAL,
+    CONF_SERIAL_PORT,
+    CONF_SITE_NAME,
+    CONF_STOPBITS,
+    CONF_TANK_CAPACITY,
+    CONF_TANK_HEIGHT_M,
+    CONF_TANK_SHAPE,
+    CONF_TANK_USABLE,
+    CONF_TEMPERATURE_ADDRESS,
+    CONF_TOTALS_INTERVAL,
+    CONF_UNIT_ID,
+    CONNECTION_RTU,
+    CONNECTION_TCP,
+    DEFAULT_ATS_UNIT_ID,
+    DEFAULT_BAUDRATE,
+    DEFAULT_DSE_REQUEST_GAP,
+    DEFAULT_GENERATOR_UNIT_ID,
+    DEFAULT_IO_UNIT_ID,
+    DEFAULT_OPTIONS,
+    DEFAULT_TCP_PORT,
+    DOMAIN,
+    OPTION_RANGES,
+    PARITIES,
+    RELAY_NONE,
+    SEARCH_BAUDRATES,
+    SEARCH_UNIT_IDS,
+    STOPBITS,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_TRANSFER_SWITCH,
+    UNIT_ID_RANGE,
+)
+from .device_check import (
+    LINK_ERRORS,
+    DeviceCheckError,
+    GeneratorFound,
+    check_generator,
+    check_transfer_switch,
+    io_check,
+    probe_settings,
+    run_check,
+    search_candidates,
+    search_generator,
+)
+from .hardware.client import TcpEndpoint
+from .hardware.profiles.generic_io import RelayKind, TankShape
+from .hardware.state import IoState, TransferState
+from .helpers import endpoint_from, io_config_from
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): TextSelector()})
 
+ERROR_NAME_REQUIRED = "name_required"
+ERROR_NAME_TAKEN = "name_taken"
+ERROR_HOST_REQUIRED = "host_required"
+ERROR_SERIAL_PORT_NOT_FOUND = "serial_port_not_found"
+ERROR_NOTHING_CONFIGURED = "nothing_configured"
+ABORT_ALREADY_CONFIGURED = "already_configured"
+ABORT_DIFFERENT_DEVICE = "different_device"
+
+STEP_TCP = CONNECTION_TCP
+STEP_RTU = CONNECTION_RTU
+STEP_SEARCH_TCP = f"search_{CONNECTION_TCP}"
+STEP_SEARCH_RTU = f"search_{CONNECTION_RTU}"
+STEP_INPUTS = "inputs"
+STEP_CONFIRM = "confirm"
+STEP_RECONFIGURE = "reconfigure"
+
+REGISTER_RANGE = (0, 65535)
+# What the confirm step shows for a value the device did not give.
+NOT_READ = "—"
+
+
+# --- Selectors -------------------------------------------------------------
+
+
+def _whole_number(low: int, high: int) -> vol.All[Any]:
+    return vol.All(
+        NumberSelector(
+            NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Coerce(int),
+    )
+
+
+def _measure(low: float, high: float, step: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _choice(
+    options: Iterable[str], translation_key: str | None = None
+) -> SelectSelector:
+    config = SelectSelectorConfig(
+        options=list(options), mode=SelectSelectorMode.DROPDOWN
+    )
+    if translation_key is not None:
+        config["translation_key"] = translation_key
+    return SelectSelector(config)
+
+
+def _numeric_choice(options: Iterable[int]) -> vol.All[Any]:
+    # A select offers strings; the stored setting is a number.
+    return vol.All(_choice(str(option) for option in options), vol.Coerce(int))
+
+
+def _port_schema() -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_PORT, default=DEFAULT_TCP_PORT): _whole_number(1, 65535),
+    }
+
+
+def _framing_schema() -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_PARITY, default=PARITIES[0]): _choice(PARITIES, "parity"),
+        vol.Required(CONF_STOPBITS, default=str(STOPBITS[0])): _numeric_choice(
+            STOPBITS
+        ),
+    }
+
+
+def _unit_schema(default_unit: int) -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_UNIT_ID, default=default_unit): _whole_number(*UNIT_ID_RANGE),
+    }
+
+
+def tcp_schema(default_unit: int) -> vol.Schema:
+    """Host, port and unit id of a device on the network."""
+    return vol.Schema({**_port_schema(), **_unit_schema(default_unit)})
+
+
+def rtu_schema(default_unit: int) -> vol.Schema:
+    """Serial port, framing and unit id of a device on an RS485 bus."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_SERIAL_PORT): SerialPortSelector(),
+            vol.Required(CONF_BAUDRATE, default=str(DEFAULT_BAUDRATE)): (
+                _numeric_choice(BAUDRATES)
+            ),
+            **_framing_schema(),
+            **_unit_schema(default_unit),
+        }
+    )
+
+
+SEARCH_TCP_SCHEMA = vol.Schema(_port_schema())
+SEARCH_RTU_SCHEMA = vol.Schema(
+    {vol.Required(CONF_SERIAL_PORT): SerialPortSelector(), **_framing_schema()}
+)
+
+IO_SCHEMA = vol.Schema(
+    {
+        # Optional without a default: clearing the field means "no such input".
+        vol.Optional(CONF_LEVEL_ADDRESS): _whole_number(*REGISTER_RANGE),
+        vol.Required(CONF_LEVEL_RAW_PER_MA, default=1000.0): _measure(
+            0.001, 100000.0, 0.001, "/mA"
+        ),
+        vol.Required(CONF_SENSOR_SPAN_M, default=1.0): _measure(0.1, 20.0, 0.01, "m"),
+        vol.Required(CONF_TANK_HEIGHT_M, default=1.0): _measure(0.1, 20.0, 0.01, "m"),
+        vol.Required(CONF_TANK_SHAPE, default=TankShape.VERTICAL.value): _choice(
+            (shape.value for shape in TankShape), "tank_shape"
+        ),
+        vol.Optional(CONF_TEMPERATURE_ADDRESS): _whole_number(*REGISTER_RANGE),
+        vol.Required(CONF_RELAY_KIND, default=RelayKind.COIL.value): _choice(
+            [*(kind.value for kind in RelayKind), RELAY_NONE], "relay_kind"
+        ),
+        vol.Required(CONF_RELAY_ADDRESS, default=0): _whole_number(*REGISTER_RANGE),
+    }
+)
+IO_DEFAULTS: dict[str, Any] = {
+    CONF_LEVEL_ADDRESS: 0,
+    CONF_LEVEL_RAW_PER_MA: 1000.0,
+    CONF_SENSOR_SPAN_M: 1.0,
+    CONF_TANK_HEIGHT_M: 1.0,
+    CONF_TANK_SHAPE: TankShape.VERTICAL.value,
+    CONF_TEMPERATURE_ADDRESS: 1,
+    CONF_RELAY_KIND: RelayKind.COIL.value,
+    CONF_RELAY_ADDRESS: 0,
+}
+
+# Options: (key, unit, step) in the order the form shows them.
+_OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
+    (CONF_MAINS_VOLTAGE_MIN, "V", 0.5),
+    (CONF_MAINS_VOLTAGE_MAX, "V", 0.5),
+    (CONF_MAINS_FREQUENCY_MIN, "Hz", 0.1),
+    (CONF_MAINS_FREQUENCY_MAX, "Hz", 0.1),
+    (CONF_OUTAGE_DELAY, "s", 1),
+    (CONF_TANK_CAPACITY, "L", 1),
+    (CONF_TANK_USABLE, "L", 1),
+    (CONF_MINIMUM_AUTONOMY, "h", 1),
+    (CONF_GENERATOR_RATED_KW, "kW", 0.5),
+    (CONF_INSTRUMENT_INTERVAL, "s", 1),
+    (CONF_TOTALS_INTERVAL, "s", 1),
+)
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(key): _measure(*OPTION_RANGES[key], step, unit)
+        for key, unit, step in _OPTION_FIELDS
+    }
+)
+# (lower, upper, error): the lower bound must stay below the upper one.
+_OPTION_PAIRS: tuple[tuple[str, str, str], ...] = (
+    (CONF_MAINS_VOLTAGE_MIN, CONF_MAINS_VOLTAGE_MAX, "voltage_range"),
+    (CONF_MAINS_FREQUENCY_MIN, CONF_MAINS_FREQUENCY_MAX, "frequency_range"),
+)
+
+
+# --- Helpers ---------------------------------------------------------------
+
+
+def _options_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    errors = {
+        high: key for low, high, key in _OPTION_PAIRS if values[low] >= values[high]
+    }
+    if values[CONF_TANK_USABLE] > values[CONF_TANK_CAPACITY]:
+        errors[CONF_TANK_USABLE] = "usable_above_capacity"
+    return errors
+
+
+def _link_data(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """How to reach a device, as stored: the form's values and their kind."""
+    data: dict[str, Any] = {CONF_CONNECTION_TYPE: kind, **user_input}
+    if kind == CONNECTION_TCP:
+        # Devices share one connection per endpoint, so spelling matters.
+        data[CONF_HOST] = str(data[CONF_HOST]).strip().lower()
+    else:
+        data[CONF_SERIAL_PORT] = str(data[CONF_SERIAL_PORT]).strip()
+    return data
+
+
+def _form_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored values shaped for a form, whose selects hold strings."""
+    values = dict(data)
+    for key in (CONF_BAUDRATE, CONF_STOPBITS):
+        if key in values:
+            values[key] = str(values[key])
+    return values
+
+
+def _port_exists(port: str) -> bool:
+    # pyserial also takes URLs (socket://, rfc2217://) that are no file.
+    return "://" in port or Path(port).exists()
+
+
+def _address(data: Mapping[str, Any]) -> str:
+    """Where a device is: host:port, or the serial port whatever its speed."""
+    endpoint = endpoint_from(data)
+    return str(endpoint) if isinstance(endpoint, TcpEndpoint) else endpoint.port
+
+
+def _unique_id_taken(hass: HomeAssistant, unique_id: str, exclude: str | None) -> bool:
+    """Whether any site already has a device with this unique id."""
+    return any(
+        subentry.unique_id == unique_id and subentry.subentry_id != exclude
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for subentry in entry.subentries.values()
+    )
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ").lower()
+
+
+def _reading(value: float | None, unit: str) -> str:
+    return NOT_READ if value is None else f"{value:g} {unit}"
+
+
+def _flag(value: bool | None) -> str:
+    # Symbols read the same in every language the form is shown in.
+    return NOT_READ if value is None else ("✓" if value else "✗")
+
+
+def _reads_anything(inputs: Mapping[str, Any]) -> bool:
+    """Whether an I/O module set up like this would read anything at all."""
+    return (
+        inputs[CONF_LEVEL_ADDRESS] is not None
+        or inputs[CONF_TEMPERATURE_ADDRESS] is not None
+        or inputs[CONF_RELAY_KIND] != RELAY_NONE
+    )
+
+
+# --- The site ----------------------------------------------------------------
+
 
 class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create a site; its devices are added to it afterwards."""
+    """Create a site; its devices are added to it afterwards as subentries."""
 
     VERSION = 1
 
@@ -26,7 +362,7 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             name = str(user_input[CONF_SITE_NAME]).strip()
             if not name:
-                errors[CONF_SITE_NAME] = "name_required"
+                errors[CONF_SITE_NAME] = ERROR_NAME_REQUIRED
             else:
                 await self.async_set_unique_id(name.casefold())
                 self._abort_if_unique_id_configured()
@@ -36,3 +372,454 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, user_input),
             errors=errors,
         )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Rename the site; its devices and settings stay as they are."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_SITE_NAME]).strip()
+            if error := self._name_error(name, entry):
+                errors[CONF_SITE_NAME] = error
+            else:
+                return self.async_update_and_abort(
+                    entry,
+                    title=name,
+                    unique_id=name.casefold(),
+                    data_updates={CONF_SITE_NAME: name},
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                SITE_SCHEMA, user_input or {CONF_SITE_NAME: entry.title}
+            ),
+            errors=errors,
+        )
+
+    def _name_error(self, name: str, entry: ConfigEntry) -> str | None:
+        if not name:
+            return ERROR_NAME_REQUIRED
+        taken = any(
+            other.unique_id == name.casefold() and other.entry_id != entry.entry_id
+            for other in self._async_current_entries(include_ignore=False)
+        )
+        return ERROR_NAME_TAKEN if taken else None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SotPointOptionsFlow:
+        """Site-wide settings."""
+        return SotPointOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """The devices a site can have."""
+        return {
+            SUBENTRY_GENERATOR: GeneratorSubentryFlow,
+            SUBENTRY_IO_MODULE: IoModuleSubentryFlow,
+            SUBENTRY_TRANSFER_SWITCH: TransferSwitchSubentryFlow,
+        }
+
+
+class SotPointOptionsFlow(OptionsFlow):
+    """Mains limits, tank, autonomy, outage delay, generator size, poll rates.
+
+    A plain options flow: the entry's update listener reloads the site.
+    """
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form; a refused form comes back with the user's values in it."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _options_errors(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data={**self.config_entry.options, **user_input}
+                )
+        values = user_input or {**DEFAULT_OPTIONS, **self.config_entry.options}
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, values),
+            errors=errors,
+        )
+
+
+# --- Devices -----------------------------------------------------------------
+
+
+class _DeviceFlow(ConfigSubentryFlow):
+    """Steps every device shares: how it is reached, confirm, reconfigure.
+
+    A subclass reads the device in `_async_probe` and describes the result in
+    `_data`, `_unique_id`, `_title` and `_found_placeholders`.
+    """
+
+    default_unit: ClassVar[int]
+    request_gap: ClassVar[float] = 0.0
+    menu: ClassVar[Sequence[str]] = (STEP_TCP, STEP_RTU)
+
+    def __init__(self) -> None:
+        """Start with nothing known about the device."""
+        super().__init__()
+        self._link: dict[str, Any] = {}
+
+    @property
+    def _reconfiguring(self) -> bool:
+        return self.source == SOURCE_RECONFIGURE
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask how the device is reached."""
+        return self.async_show_menu(step_id="user", menu_options=list(self.menu))
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change how the device is reached; it keeps its entities."""
+        self._link = dict(self._get_reconfigure_subentry().data)
+        return self.async_show_menu(
+            step_id=STEP_RECONFIGURE, menu_options=[STEP_TCP, STEP_RTU]
+        )
+
+    async def async_step_tcp(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Modbus TCP: a gateway or a device on the network."""
+        return await self._async_step_link(CONNECTION_TCP, user_input)
+
+    async def async_step_rtu(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Modbus RTU on a serial port."""
+        return await self._async_step_link(CONNECTION_RTU, user_input)
+
+    async def _async_step_link(
+        self, kind: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        if user_input is None:
+            return self._link_form(kind)
+        self._link = _link_data(kind, user_input)
+        if error := await self._link_error(self._link):
+            return self._link_form(kind, error)
+        return await self._async_link_given()
+
+    async def _link_error(self, link: Mapping[str, Any]) -> str | None:
+        """What is wrong with the link before any device is asked."""
+        if link[CONF_CONNECTION_TYPE] == CONNECTION_TCP:
+            return None if link[CONF_HOST] else ERROR_HOST_REQUIRED
+        port = str(link[CONF_SERIAL_PORT])
+        exists = await self.hass.async_add_executor_job(_port_exists, port)
+        return None if exists else ERROR_SERIAL_PORT_NOT_FOUND
+
+    def _link_form(self, kind: str, error: str | None = None) -> SubentryFlowResult:
+        schema = tcp_schema if kind == CONNECTION_TCP else rtu_schema
+        return self._form(kind, schema(self.default_unit), error)
+
+    def _form(
+        self, step_id: str, schema: vol.Schema, error: str | None = None
+    ) -> SubentryFlowResult:
+        """A link form filled with what the user gave, or what is stored."""
+        kind = step_id.removeprefix("search_")
+        same_kind = self._link.get(CONF_CONNECTION_TYPE) == kind
+        values = _form_values(self._link) if same_kind else {}
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, values),
+            errors={"base": error} if error else {},
+            description_placeholders=self._link_placeholders(),
+        )
+
+    def _link_placeholders(self) -> dict[str, str]:
+        return {
+            "unit_id": str(self._link.get(CONF_UNIT_ID, self.default_unit)),
+            "serial_port": str(self._link.get(CONF_SERIAL_PORT, "")),
+            "unit_ids": ", ".join(str(unit) for unit in SEARCH_UNIT_IDS),
+            "baudrates": ", ".join(str(baud) for baud in SEARCH_BAUDRATES),
+        }
+
+    async def _async_link_given(self) -> SubentryFlowResult:
+        """Read the device the link points at; back to the form if that fails."""
+        try:
+            await self._async_probe()
+        except DeviceCheckError as err:
+            return self._link_form(self._link[CONF_CONNECTION_TYPE], err.key)
+        return await self._async_found()
+
+    async def _async_probe(self) -> None:
+        """Read the device and keep what it said; raise DeviceCheckError if not."""
+        raise NotImplementedError
+
+    async def _async_found(self) -> SubentryFlowResult:
+        """The device answered: refuse a duplicate, then confirm or update."""
+        unique_id = self._unique_id()
+        exclude = (
+            self._get_reconfigure_subentry().subentry_id
+            if self._reconfiguring
+            else None
+        )
+        if _unique_id_taken(self.hass, unique_id, exclude):
+            return self.async_abort(reason=ABORT_ALREADY_CONFIGURED)
+        if self._reconfiguring:
+            return self._async_update_subentry(unique_id)
+        return await self.async_step_confirm()
+
+    def _async_update_subentry(self, unique_id: str) -> SubentryFlowResult:
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        data = self._data()
+        # A title the flow made follows the device; one a person chose stays.
+        made_here = subentry.title == self._title(subentry.data)
+        return self.async_update_and_abort(
+            entry,
+            subentry,
+            unique_id=unique_id,
+            title=self._title(data) if made_here else subentry.title,
+            data=data,
+        )
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Show what answered; add it when the user agrees."""
+        if user_input is not None:
+            data = self._data()
+            return self.async_create_entry(
+                title=self._title(data), data=data, unique_id=self._unique_id()
+            )
+        return self.async_show_form(
+            step_id=STEP_CONFIRM,
+            description_placeholders={
+                "address": str(endpoint_from(self._link)),
+                "unit_id": str(self._link[CONF_UNIT_ID]),
+                **self._found_placeholders(),
+            },
+        )
+
+    def _data(self) -> dict[str, Any]:
+        return dict(self._link)
+
+    def _unique_id(self) -> str:
+        return f"{_address(self._link)}-{self._link[CONF_UNIT_ID]}"
+
+    def _title(self, data: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def _found_placeholders(self) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class GeneratorSubentryFlow(_DeviceFlow):
+    """A generator's DSE controller over GenComm; it can also be searched for."""
+
+    default_unit = DEFAULT_GENERATOR_UNIT_ID
+    request_gap = DEFAULT_DSE_REQUEST_GAP
+    menu = (STEP_TCP, STEP_RTU, STEP_SEARCH_TCP, STEP_SEARCH_RTU)
+
+    _found: GeneratorFound
+
+    async def async_step_search_tcp(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Find the controller behind a gateway by trying the usual unit ids."""
+        return await self._async_step_search(
+            CONNECTION_TCP, SEARCH_TCP_SCHEMA, user_input
+        )
+
+    async def async_step_search_rtu(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Find the controller on a serial port: usual speeds and unit ids."""
+        return await self._async_step_search(
+            CONNECTION_RTU, SEARCH_RTU_SCHEMA, user_input
+        )
+
+    async def _async_step_search(
+        self, kind: str, schema: vol.Schema, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        step_id = f"search_{kind}"
+        if user_input is None:
+            return self._form(step_id, schema)
+        self._link = _link_data(kind, user_input)
+        if error := await self._link_error(self._link):
+            return self._form(step_id, schema, error)
+        candidates = search_candidates(self._link, SEARCH_UNIT_IDS, SEARCH_BAUDRATES)
+        try:
+            self._link, self._found = await search_generator(
+                self._get_entry(), candidates, self.request_gap
+            )
+        except DeviceCheckError as err:
+            return self._form(step_id, schema, err.key)
+        return await self._async_found()
+
+    @override
+    async def _async_probe(self) -> None:
+        self._found = await run_check(
+            self._get_entry(),
+            self._link,
+            probe_settings(self.request_gap),
+            check_generator,
+        )
+
+    @override
+    async def _async_found(self) -> SubentryFlowResult:
+        if self._reconfiguring:
+            expected = self._get_reconfigure_subentry().data.get(CONF_SERIAL)
+            if self._found.identity.serial != expected:
+                return self.async_abort(
+                    reason=ABORT_DIFFERENT_DEVICE,
+                    description_placeholders={
+                        "expected": str(expected),
+                        "found": self._found.identity.serial,
+                    },
+                )
+        return await super()._async_found()
+
+    @override
+    def _data(self) -> dict[str, Any]:
+        return {
+            **self._link,
+            CONF_REQUEST_GAP: self.request_gap,
+            CONF_MODEL: self._found.identity.model,
+            CONF_SERIAL: self._found.identity.serial,
+        }
+
+    @override
+    def _unique_id(self) -> str:
+        # The controller, not where it is wired, is the device.
+        return self._found.identity.serial
+
+    @override
+    def _title(self, data: Mapping[str, Any]) -> str:
+        return f"{data.get(CONF_MODEL)} (serial {data.get(CONF_SERIAL)})"
+
+    @override
+    def _found_placeholders(self) -> dict[str, str]:
+        mode = self._found.mode
+        return {
+            "model": self._found.identity.model,
+            "serial": self._found.identity.serial,
+            "mode": NOT_READ if mode is None else _words(mode.name),
+        }
+
+
+class IoModuleSubentryFlow(_DeviceFlow):
+    """The I/O module: tank level input, room temperature input, heater relay."""
+
+    default_unit = DEFAULT_IO_UNIT_ID
+
+    def __init__(self) -> None:
+        """Start with no inputs chosen."""
+        super().__init__()
+        self._inputs: dict[str, Any] | None = None
+        self._state = IoState()
+
+    @override
+    async def _async_link_given(self) -> SubentryFlowResult:
+        # The module can only be read once its addresses are known.
+        return await self.async_step_inputs()
+
+    async def async_step_inputs(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The module's addresses and the tank's level sensor, then a test read."""
+        if user_input is None:
+            return self._inputs_form()
+        self._inputs = {
+            CONF_LEVEL_ADDRESS: None,
+            CONF_TEMPERATURE_ADDRESS: None,
+            **user_input,
+        }
+        if not _reads_anything(self._inputs):
+            return self._inputs_form(ERROR_NOTHING_CONFIGURED)
+        try:
+            await self._async_probe()
+        except DeviceCheckError as err:
+            if err.key in LINK_ERRORS:
+                return self._link_form(self._link[CONF_CONNECTION_TYPE], err.key)
+            return self._inputs_form(err.key)
+        return await self._async_found()
+
+    def _inputs_form(self, error: str | None = None) -> SubentryFlowResult:
+        if self._inputs is not None:
+            values = self._inputs
+        elif self._reconfiguring:
+            values = dict(self._get_reconfigure_subentry().data)
+        else:
+            values = IO_DEFAULTS
+        return self.async_show_form(
+            step_id=STEP_INPUTS,
+            data_schema=self.add_suggested_values_to_schema(IO_SCHEMA, values),
+            errors={"base": error} if error else {},
+        )
+
+    @override
+    async def _async_probe(self) -> None:
+        config = io_config_from(self._inputs or {}, self._get_entry().options)
+        self._state = await run_check(
+            self._get_entry(),
+            self._link,
+            probe_settings(self.request_gap),
+            io_check(config),
+        )
+
+    @override
+    def _data(self) -> dict[str, Any]:
+        return {**self._link, **(self._inputs or {})}
+
+    @override
+    def _title(self, data: Mapping[str, Any]) -> str:
+        return f"I/O module {_address(data)} unit {data.get(CONF_UNIT_ID)}"
+
+    @override
+    def _found_placeholders(self) -> dict[str, str]:
+        state = self._state
+        level = _reading(state.tank_current_ma, "mA")
+        if state.tank_fault:
+            level = f"{level} ({_words(state.tank_fault)})"
+        elif state.tank_litres is not None:
+            level = f"{level}, {state.tank_litres:.0f} L"
+        return {
+            "level": level,
+            "temperature": _reading(state.room_temperature, "°C"),
+            "heater": _flag(state.heater_on),
+        }
+
+
+class TransferSwitchSubentryFlow(_DeviceFlow):
+    """A separate automatic transfer switch (Socomec ATyS-style map)."""
+
+    default_unit = DEFAULT_ATS_UNIT_ID
+
+    _state: TransferState
+
+    @override
+    async def _async_probe(self) -> None:
+        self._state = await run_check(
+            self._get_entry(),
+            self._link,
+            probe_settings(self.request_gap),
+            check_transfer_switch,
+        )
+
+    @override
+    def _title(self, data: Mapping[str, Any]) -> str:
+        return f"Transfer switch {_address(data)} unit {data.get(CONF_UNIT_ID)}"
+
+    @override
+    def _found_placeholders(self) -> dict[str, str]:
+        state = self._state
+        return {
+            "position": _words(state.position.value),
+            "automatic": _flag(state.automatic),
+            "mains": _flag(state.mains_available),
+            "generator": _flag(state.generator_available),
+        }

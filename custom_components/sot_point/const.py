@@ -86,3 +86,32 @@ DEFAULT_OPTIONS: Final[dict[str, float]] = {
 INSTRUMENT_INTERVAL_RANGE: Final = (2.0, 60.0)
 TOTALS_INTERVAL_RANGE: Final = (30.0, 3600.0)
 STATUS_INTERVAL_S: Final = 1.0
+
+# Bounds the options form accepts: wide enough for any Nordic site, narrow
+# enough that a typo (2300 V, 5 Hz) is refused rather than stored.
+OPTION_RANGES: Final[dict[str, tuple[float, float]]] = {
+    CONF_MAINS_VOLTAGE_MIN: (100.0, 300.0),
+    CONF_MAINS_VOLTAGE_MAX: (100.0, 300.0),
+    CONF_MAINS_FREQUENCY_MIN: (40.0, 70.0),
+    CONF_MAINS_FREQUENCY_MAX: (40.0, 70.0),
+    CONF_TANK_CAPACITY: (10.0, 100000.0),
+    CONF_TANK_USABLE: (0.0, 100000.0),
+    CONF_MINIMUM_AUTONOMY: (1.0, 720.0),
+    CONF_OUTAGE_DELAY: (0.0, 600.0),
+    CONF_GENERATOR_RATED_KW: (1.0, 5000.0),
+    CONF_INSTRUMENT_INTERVAL: INSTRUMENT_INTERVAL_RANGE,
+    CONF_TOTALS_INTERVAL: TOTALS_INTERVAL_RANGE,
+}
+
+# Serial framing the device forms offer.
+PARITIES: Final = ("N", "E", "O")
+STOPBITS: Final = (1, 2)
+# Modbus unit ids: 0 is broadcast, 248-255 are reserved.
+UNIT_ID_RANGE: Final = (1, 247)
+
+# Test-before-configure: how long the flows wait for a device. A person is
+# watching the form, so a missing device must be reported within seconds.
+FLOW_TIMEOUT: Final = 1.0
+FLOW_RETRIES: Final = 1
+# The search tries several unit ids and baud rates, each without a retry.
+SEARCH_TIMEOUT: Final = 0.5
