@@ -25,7 +25,7 @@ from .config import (
 )
 from .controller import AmfController, KeyResult, Phase
 from .devices import AtsDevice, DseDevice, IoDevice, ModbusError, ServedRange
-from .faults import FaultInjector, FaultKind
+from .faults import CorruptStyle, FaultInjector, FaultKind
 from .scenario import Scenario, list_scenarios, load_scenario, parse_duration
 from .server import PortInUseError, SimulatedSite, WriteRecord
 from .site import ACTIONS, Event, Site
@@ -35,6 +35,7 @@ __all__ = [
     "AmfController",
     "AmfTimings",
     "AtsDevice",
+    "CorruptStyle",
     "DseDevice",
     "EngineConfig",
     "Event",

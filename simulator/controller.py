@@ -370,6 +370,13 @@ class AmfController:
         if not changing:
             self._mains_deadline = None
             return
+        if self.mains_failed and self.phase in (Phase.AT_REST, Phase.START_DELAY):
+            # Nothing to transfer back yet: a grid that returns before the
+            # set starts ends the failure at once, and the set stays on
+            # standby (DSE7110 MKII, ComAp AMF sequence).
+            self.mains_failed = False
+            self._mains_deadline = None
+            return
         if self._mains_deadline is None:
             delay = (
                 timings.mains_return_delay

@@ -21,8 +21,19 @@ class FaultKind(StrEnum):
     DROP = "drop"  # executed, but the response never arrives: a timeout
     EXCEPTION = "exception"  # refused with an exception (device busy)
     DISCONNECT = "disconnect"  # the TCP connection is closed, request unread
-    CORRUPT = "corrupt"  # a read answers with wrong (random) values
+    CORRUPT = "corrupt"  # a read answers with random values (CorruptStyle)
     SLOW = "slow"  # answered correctly, but late
+
+
+class CorruptStyle(StrEnum):
+    """What a CORRUPT fault does to a read's answer."""
+
+    # One register short, random contents: a frame whose length does not fit
+    # the request, as a client sees garbage passed on by a gateway.
+    SHORT = "short"
+    # The right length with random words (coils inverted): nothing in the
+    # frame betrays it; only plausibility checks can.
+    VALUES = "values"
 
 
 ALL_KINDS: tuple[FaultKind, ...] = tuple(FaultKind)
@@ -37,8 +48,9 @@ class FaultInjector:
     `rate` is the chance that a request meets any fault; `weights` share that
     chance among the kinds (equal by default). `exception_code` is what an
     EXCEPTION fault answers (6, device busy, by default) and `slow_seconds`
-    how late a SLOW answer comes. `units` limits faults to some unit ids
-    (None: all); `affect_writes` False keeps writes clean.
+    how late a SLOW answer comes; `corrupt_style` says what CORRUPT does.
+    `units` limits faults to some unit ids (None: all); `affect_writes` False
+    keeps writes clean.
     """
 
     rate: float = 0.0
@@ -47,6 +59,7 @@ class FaultInjector:
     )
     exception_code: int = 6
     slow_seconds: float = 0.3
+    corrupt_style: CorruptStyle = CorruptStyle.SHORT
     units: frozenset[int] | None = None
     affect_writes: bool = True
     enabled: bool = True

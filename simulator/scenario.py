@@ -204,7 +204,10 @@ def _parse_event(table: dict[str, object]) -> Event:
         raise ScenarioError(msg)
     action = str(table.pop("action"))
     params = cast(dict[str, Param], table)
-    check_action(action, params)
+    try:
+        check_action(action, params)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from err
     return Event(parse_duration(at), action, params)
 
 

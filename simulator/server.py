@@ -38,7 +38,7 @@ from .devices import (
     ModbusError,
     ServedRange,
 )
-from .faults import FaultInjector, FaultKind
+from .faults import CorruptStyle, FaultInjector, FaultKind
 from .scenario import Scenario, load_scenario
 from .site import Site
 
@@ -172,11 +172,18 @@ class FaultyRequestHandler(ServerRequestHandler):
         faults = self.server.faults
         if isinstance(response, ExceptionResponse):
             return False
-        if response.registers:
-            response.registers = [faults.corrupt_word() for _ in response.registers]
-            return True
-        if response.bits:
-            response.bits = [not bit for bit in response.bits]
+        if faults.corrupt_style is CorruptStyle.VALUES:
+            return _scramble(response, faults)
+        # Corruption on a real line shows as a frame that does not add up: an
+        # RTU CRC or a gateway's length no longer fits what was asked. Here the
+        # frame comes back one register short with random contents, which is
+        # what reaches a Modbus TCP client when a gateway passes garbage on.
+        # Coil frames are padded to whole bytes, so a short one cannot be told
+        # apart; they are left alone.
+        if len(response.registers) > 1:
+            response.registers = [
+                faults.corrupt_word() for _ in response.registers[:-1]
+            ]
             return True
         return False
 
@@ -347,6 +354,17 @@ class SimulatedSite:
             if self.speed > 0:
                 self.site.advance(self.speed * (now - last))
             last = now
+
+
+def _scramble(response: ModbusPDU, faults: FaultInjector) -> bool:
+    """Random words of the right length, inverted bits: framing cannot tell."""
+    if response.registers:
+        response.registers = [faults.corrupt_word() for _ in response.registers]
+        return True
+    if response.bits:
+        response.bits = [not bit for bit in response.bits]
+        return True
+    return False
 
 
 def _bind_error(host: str, port: int) -> str:
