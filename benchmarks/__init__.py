@@ -1,0 +1,1 @@
+"""Benchmarks run by scripts/bench; figures for the issues' notes."""
