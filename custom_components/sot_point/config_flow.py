@@ -9,6 +9,7 @@ added or changed, so a subentry never points at nothing.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, override
@@ -455,7 +456,7 @@ class SotPointOptionsFlow(OptionsFlow):
 # --- Devices -----------------------------------------------------------------
 
 
-class _DeviceFlow(ConfigSubentryFlow):
+class _DeviceFlow(ConfigSubentryFlow, ABC):
     """Steps every device shares: how it is reached, confirm, reconfigure.
 
     A subclass reads the device in `_async_probe` and describes the result in
@@ -554,9 +555,9 @@ class _DeviceFlow(ConfigSubentryFlow):
             return self._link_form(self._link[CONF_CONNECTION_TYPE], err.key)
         return await self._async_found()
 
+    @abstractmethod
     async def _async_probe(self) -> None:
         """Read the device and keep what it said; raise DeviceCheckError if not."""
-        raise NotImplementedError
 
     async def _async_found(self) -> SubentryFlowResult:
         """The device answered: refuse a duplicate, then confirm or update."""
@@ -610,11 +611,13 @@ class _DeviceFlow(ConfigSubentryFlow):
     def _unique_id(self) -> str:
         return f"{_address(self._link)}-{self._link[CONF_UNIT_ID]}"
 
+    @abstractmethod
     def _title(self, data: Mapping[str, Any]) -> str:
-        raise NotImplementedError
+        """The subentry's title for device data `data`."""
 
+    @abstractmethod
     def _found_placeholders(self) -> dict[str, str]:
-        raise NotImplementedError
+        """What the confirm step shows about the device that answered."""
 
 
 class GeneratorSubentryFlow(_DeviceFlow):

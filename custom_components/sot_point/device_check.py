@@ -59,8 +59,15 @@ ERROR_DEVICE_ERROR = "device_error"
 ERROR_NOTHING_FOUND = "nothing_found"
 
 # Errors about the way to the device rather than the device's own settings.
+# A refused function most often means another kind of device at that unit id.
 LINK_ERRORS = frozenset(
-    {ERROR_CANNOT_CONNECT, ERROR_TIMEOUT, ERROR_NO_DEVICE, ERROR_NOTHING_FOUND}
+    {
+        ERROR_CANNOT_CONNECT,
+        ERROR_TIMEOUT,
+        ERROR_NO_DEVICE,
+        ERROR_NOTHING_FOUND,
+        ERROR_ILLEGAL_FUNCTION,
+    }
 )
 
 _EXCEPTION_KEYS: dict[ExceptionCode, str] = {
