@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Generator
+from typing import Any
+from unittest.mock import patch
+
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # Imported at collection time so this integration, not phacc's own
 # testing_config, is what "custom_components.sot_point" resolves to.
-from custom_components.sot_point.const import CONF_SITE_NAME, DOMAIN
+from custom_components.sot_point.const import (
+    CONF_CONNECTION_TYPE,
+    CONF_HOST,
+    CONF_INSTRUMENT_INTERVAL,
+    CONF_MODEL,
+    CONF_OUTAGE_DELAY,
+    CONF_PORT,
+    CONF_REQUEST_GAP,
+    CONF_SERIAL,
+    CONF_SITE_NAME,
+    CONF_TANK_CAPACITY,
+    CONF_TANK_USABLE,
+    CONF_TOTALS_INTERVAL,
+    CONF_UNIT_ID,
+    CONNECTION_TCP,
+    DOMAIN,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_TRANSFER_SWITCH,
+)
+from simulator.server import SimulatedSite
 
 
 @pytest.fixture(autouse=True)
@@ -17,8 +43,24 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format, kept in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, including those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
-    """A site config entry as the config flow would create it."""
+    """A site config entry without devices, as the config flow creates it."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="SOT-punkt Kall",
@@ -36,3 +78,87 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+def scenario() -> str:
+    """The simulator scenario; override by parametrizing or in a test module."""
+    return "normal"
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, scenario: str) -> AsyncIterator[SimulatedSite]:
+    """A simulated site on loopback whose time moves only when a test says so."""
+    async with SimulatedSite.serve(scenario=scenario, speed=0) as site:
+        yield site
+
+
+def _tcp(sim: SimulatedSite, unit: int) -> dict[str, Any]:
+    return {
+        CONF_CONNECTION_TYPE: CONNECTION_TCP,
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: sim.port,
+        CONF_UNIT_ID: unit,
+    }
+
+
+def site_entry(sim: SimulatedSite, *, devices: tuple[str, ...] = ()) -> MockConfigEntry:
+    """A site whose devices (all three by default) point at the simulator."""
+    units = sim.site.config.units
+    serial = str(sim.site.config.serial_number)
+    subentries = {
+        SUBENTRY_GENERATOR: {
+            "data": _tcp(sim, units.dse)
+            | {CONF_REQUEST_GAP: 0.0, CONF_SERIAL: serial, CONF_MODEL: "DSE7320 MKII"},
+            "subentry_type": SUBENTRY_GENERATOR,
+            "subentry_id": "01SUBENTRYGENERATOR0000000",
+            "title": f"DSE7320 MKII ({serial})",
+            "unique_id": serial,
+        },
+        SUBENTRY_IO_MODULE: {
+            "data": _tcp(sim, units.io or 1),
+            "subentry_type": SUBENTRY_IO_MODULE,
+            "subentry_id": "01SUBENTRYIOMODULE00000000",
+            "title": "I/O module",
+            "unique_id": f"127.0.0.1:{sim.port}-{units.io}",
+        },
+        SUBENTRY_TRANSFER_SWITCH: {
+            "data": _tcp(sim, units.ats or 2),
+            "subentry_type": SUBENTRY_TRANSFER_SWITCH,
+            "subentry_id": "01SUBENTRYTRANSFER00000000",
+            "title": "Transfer switch",
+            "unique_id": f"127.0.0.1:{sim.port}-{units.ats}",
+        },
+    }
+    chosen = devices or (
+        SUBENTRY_GENERATOR,
+        SUBENTRY_IO_MODULE,
+        SUBENTRY_TRANSFER_SWITCH,
+    )
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01SITEKALL0000000000000000",
+        title="SOT-punkt Kall",
+        unique_id="sot-punkt kall",
+        data={CONF_SITE_NAME: "SOT-punkt Kall"},
+        options={
+            # Every group read on every poll and no confirmation wait, so a
+            # test sees the simulator's state after one refresh.
+            CONF_INSTRUMENT_INTERVAL: 0.0,
+            CONF_TOTALS_INTERVAL: 0.0,
+            CONF_OUTAGE_DELAY: 0.0,
+            CONF_TANK_CAPACITY: sim.site.config.tank_capacity_l,
+            CONF_TANK_USABLE: sim.site.config.tank_capacity_l,
+        },
+        subentries_data=[subentries[kind] for kind in chosen],
+    )
+
+
+@pytest.fixture
+async def site(hass: HomeAssistant, sim: SimulatedSite) -> MockConfigEntry:
+    """A loaded site with generator, I/O module and transfer switch."""
+    entry = site_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

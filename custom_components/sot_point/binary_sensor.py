@@ -196,8 +196,15 @@ def implemented_alarms(state: SiteState) -> list[str]:
     generator = state.generator
     if generator is None or generator.alarms is None:
         return []
+    # Unnamed slots (the register map names the first 32 on MKII units) stay
+    # in the "alarm active" sensor's attributes rather than becoming entities
+    # nobody could put a name to.
     absent = (AlarmCondition.DISABLED, AlarmCondition.UNIMPLEMENTED)
-    return [a.key for a in generator.alarms if a.condition not in absent]
+    return [
+        a.key
+        for a in generator.alarms
+        if a.condition not in absent and not a.key.startswith("alarm_")
+    ]
 
 
 async def async_setup_entry(

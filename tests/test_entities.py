@@ -1,0 +1,145 @@
+"""Entities of a whole site against the simulator: a normal day and a storm."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.sot_point.coordinator import SotPointCoordinator
+from simulator.server import SimulatedSite
+
+from .conftest import site_entry
+
+SITE = "sensor.sot_punkt_kall_site_status"
+
+
+def _coordinator(entry: MockConfigEntry) -> SotPointCoordinator:
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await _coordinator(entry).async_refresh()
+    await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+async def test_all_entities_snapshot(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Every entity of a normal day, with names, units, classes and states."""
+    entry = site_entry(sim)
+    entry.add_to_hass(hass)
+    with patch("custom_components.sot_point.PLATFORMS", [platform]):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_normal_day(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """On a normal day the site reads normal, mains on, generator at rest in Auto."""
+    assert _state(hass, SITE) == "normal"
+    assert _state(hass, "binary_sensor.mains_available") == "on"
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert _state(hass, "sensor.generator_engine_state") == "stopped"
+    assert _state(hass, "binary_sensor.generator_running") == "off"
+    assert _state(hass, "sensor.transfer_switch_position") == "mains"
+    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
+    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+    assert (
+        _state(hass, "sensor.fuel_tank_autonomy_at_current_load") != STATE_UNAVAILABLE
+    )
+
+
+async def test_devices_are_registered(
+    hass: HomeAssistant, site: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """The site, generator, mains, switch, tank and warm room are devices."""
+    devices = dr.async_entries_for_config_entry(device_registry, site.entry_id)
+    names = sorted(d.name_by_user or d.name or "" for d in devices)
+    assert len(devices) == 6, names
+    generator = next(d for d in devices if d.manufacturer == "Deep Sea Electronics")
+    assert generator.model == "DSE7320 MKII"
+    assert generator.serial_number == str(1_730_001)
+    site_device = next(d for d in devices if d.name == "SOT-punkt Kall")
+    assert all(
+        d.via_device_id == site_device.id for d in devices if d is not site_device
+    )
+
+
+@pytest.mark.parametrize("scenario", ["storm"])
+async def test_storm_unfolds_on_entities(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Mains fails; after a failed crank the set takes the load; mains returns."""
+    assert _state(hass, SITE) == "normal"
+    sim.advance(31)  # the storm cuts the grid at t = 30 s
+    await _refresh(hass, site)
+    assert _state(hass, "binary_sensor.mains_available") == "off"
+    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
+    assert _state(hass, SITE) == "starting"
+
+    timings = sim.site.config.timings
+    sim.advance(timings.time_to_load(failed_cranks=1) + 5)
+    await _refresh(hass, site)
+    assert _state(hass, "sensor.generator_engine_state") == "running"
+    assert _state(hass, "sensor.transfer_switch_position") == "generator"
+    assert _state(hass, SITE) == "backup_power"
+    assert float(_state(hass, "sensor.generator_active_power")) > 0
+    assert float(_state(hass, "sensor.fuel_tank_consumption")) > 0
+
+    sim.advance(6 * 3600)  # the grid comes back after six hours
+    await _refresh(hass, site)
+    assert _state(hass, "binary_sensor.mains_available") == "on"
+    sim.advance(timings.mains_return_delay + timings.transfer_time + 2)
+    await _refresh(hass, site)
+    assert _state(hass, "sensor.transfer_switch_position") == "mains"
+    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
+    assert _state(hass, SITE) == "returning"  # cooling down off load
+
+    sim.advance(timings.cooldown + 30)
+    await _refresh(hass, site)
+    assert _state(hass, SITE) == "normal"
+
+
+async def test_silent_device_goes_unavailable_alone_and_returns(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The controller falls silent: its entities go unavailable, the room stays."""
+    sim.faults.enable(rate=1.0, kinds={"drop": 1.0})  # type: ignore[dict-item]
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    await _refresh(hass, site)
+    await _refresh(hass, site)
+    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    assert caplog.text.count("stopped answering") == 1
+
+    sim.faults.disable()
+    await _refresh(hass, site)
+    await _refresh(hass, site)
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert caplog.text.count("answers again") == 1
