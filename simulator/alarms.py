@@ -35,16 +35,14 @@ class AlarmTable:
     """Alarm slots of one controller, in the order its alarm page lists them."""
 
     model_code: int
+    # Slot names in page order, from the shared profile.
+    names: tuple[str, ...] = field(init=False)
     codes: dict[str, AlarmCondition] = field(init=False)
 
     def __post_init__(self) -> None:
         """Start with every slot inactive."""
+        self.names = dse_gencomm.alarm_names(self.model_code)
         self.codes = dict.fromkeys(self.names, AlarmCondition.NOT_ACTIVE)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Slot names, from the shared profile."""
-        return dse_gencomm.alarm_names(self.model_code)
 
     def condition(self, name: str) -> AlarmCondition:
         """The slot's condition now."""
