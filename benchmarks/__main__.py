@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import poll
+from . import detection, poll
 
-BENCHES = {"poll": poll.run}
+BENCHES = {"poll": poll.run, "detection": detection.run}
 
 
 def main() -> None:
