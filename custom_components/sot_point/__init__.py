@@ -5,11 +5,29 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
+from .const import DOMAIN
+from .control import SiteControl
 from .coordinator import SotPointConfigEntry, SotPointCoordinator, SotPointData
 from .hardware.client import ConnectionPool
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the site services once, whatever sites there are."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
@@ -22,7 +40,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
         # Setup is retried later; close what the first try opened.
         await coordinator.async_shutdown()
         raise
-    entry.runtime_data = SotPointData(coordinator=coordinator, pool=pool)
+    control = SiteControl(hass, coordinator)
+    entry.runtime_data = SotPointData(
+        coordinator=coordinator, control=control, pool=pool
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Adding, changing or removing a device (a subentry) or the site's
     # options rebuilds the site with the new set of devices.
@@ -38,5 +59,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) ->
     """Unload a SOT point site and close its connections."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        entry.runtime_data.control.shutdown()
         await entry.runtime_data.coordinator.async_shutdown()
     return unloaded

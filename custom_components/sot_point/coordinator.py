@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
@@ -40,6 +40,9 @@ from .helpers import (
 )
 from .site import SiteState, SiteTracker, Snapshots
 
+if TYPE_CHECKING:
+    from .control import SiteControl
+
 type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState
 
@@ -73,6 +76,7 @@ class SotPointData:
     """What a loaded site keeps while it runs."""
 
     coordinator: SotPointCoordinator
+    control: SiteControl
     pool: ConnectionPool = field(default_factory=ConnectionPool)
 
 

@@ -1,0 +1,109 @@
+"""Site actions: start, stop, mode, transfer, alarms, test runs, fuel, journal.
+
+Registered once in `async_setup`; each call names its site by config entry and
+goes through `SiteControl`, which checks the interlocks, journals the result
+and raises a translated error the person understands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_get_config_entry
+import probatio as vol
+
+from .const import DOMAIN
+from .control import SiteControl
+from .coordinator import SotPointConfigEntry
+from .hardware.commands import Command
+
+ATTR_MODE = "mode"
+ATTR_TO = "to"
+ATTR_DURATION = "duration"
+ATTR_WITH_LOAD = "with_load"
+
+MODE_COMMANDS = {
+    "stop": Command.SELECT_STOP,
+    "auto": Command.SELECT_AUTO,
+    "manual": Command.SELECT_MANUAL,
+    "test_on_load": Command.SELECT_TEST_ON_LOAD,
+}
+TRANSFER_COMMANDS = {
+    "generator": Command.TRANSFER_TO_GENERATOR,
+    "mains": Command.TRANSFER_TO_MAINS,
+}
+
+SITE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+MODE_SCHEMA = SITE_SCHEMA.extend({vol.Required(ATTR_MODE): vol.In(list(MODE_COMMANDS))})
+TRANSFER_SCHEMA = SITE_SCHEMA.extend(
+    {vol.Required(ATTR_TO): vol.In(list(TRANSFER_COMMANDS))}
+)
+TEST_RUN_SCHEMA = SITE_SCHEMA.extend(
+    {
+        vol.Optional(ATTR_DURATION, default=30): vol.All(
+            vol.Coerce(float), vol.Range(min=5, max=240)
+        ),
+        vol.Optional(ATTR_WITH_LOAD, default=True): cv.boolean,
+    }
+)
+
+
+def site_control(hass: HomeAssistant, call: ServiceCall) -> SiteControl:
+    """The control of the site a call names (translated errors if none)."""
+    entry: SotPointConfigEntry = async_get_config_entry(
+        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    return entry.runtime_data.control
+
+
+def _command(
+    hass: HomeAssistant, pick: Callable[[ServiceCall], Command]
+) -> Callable[[ServiceCall], Coroutine[Any, Any, None]]:
+    async def handle(call: ServiceCall) -> None:
+        await site_control(hass, call).async_command(pick(call), call.context)
+
+    return handle
+
+
+def _fixed(command: Command) -> Callable[[ServiceCall], Command]:
+    return lambda _call: command
+
+
+async def _start_test_run(hass: HomeAssistant, call: ServiceCall) -> None:
+    await site_control(hass, call).async_start_test_run(
+        call.data[ATTR_DURATION], call.data[ATTR_WITH_LOAD], call.context
+    )
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the site actions."""
+    commands: dict[str, tuple[Callable[[ServiceCall], Command], vol.Schema]] = {
+        "start_generator": (_fixed(Command.START), SITE_SCHEMA),
+        "stop_generator": (_fixed(Command.STOP), SITE_SCHEMA),
+        "reset_alarms": (_fixed(Command.RESET_ALARMS), SITE_SCHEMA),
+        "set_controller_mode": (
+            lambda call: MODE_COMMANDS[call.data[ATTR_MODE]],
+            MODE_SCHEMA,
+        ),
+        "transfer_load": (
+            lambda call: TRANSFER_COMMANDS[call.data[ATTR_TO]],
+            TRANSFER_SCHEMA,
+        ),
+    }
+    for name, (pick, schema) in commands.items():
+        hass.services.async_register(DOMAIN, name, _command(hass, pick), schema=schema)
+
+    async def start_test_run(call: ServiceCall) -> None:
+        await _start_test_run(hass, call)
+
+    hass.services.async_register(
+        DOMAIN, "start_test_run", start_test_run, schema=TEST_RUN_SCHEMA
+    )
+
+
+__all__ = ["async_setup_services", "site_control"]

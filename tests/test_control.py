@@ -1,0 +1,270 @@
+"""Control through services, buttons, the mode select and switches, against the simulator.
+
+Every refusal is checked at the simulator too: a refused command must not
+have written a single register.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.sot_point.const import DOMAIN
+from custom_components.sot_point.control import SiteControl
+from custom_components.sot_point.hardware.profiles.dse_gencomm import (
+    CONTROL_KEY_ADDRESS,
+    ControlKey,
+    control_words,
+)
+from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
+from simulator.server import SimulatedSite, writes_to
+
+START = "button.generator_start"
+MODE = "select.generator_mode"
+LOCK = "switch.sot_punkt_kall_maintenance_lock"
+HEATER = "switch.warm_room_heater"
+
+
+def _control(entry: MockConfigEntry) -> SiteControl:
+    control: SiteControl = entry.runtime_data.control
+    control.verify_interval = 0.05
+    control.verify_timeout = 2.0
+    return control
+
+
+@asynccontextmanager
+async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
+    """Let simulated time pass while a command is verified."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            sim.advance(speed * 0.02)
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+async def _call(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str, **data: object
+) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        service,
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+    )
+
+
+def _dse_writes(sim: SimulatedSite) -> list[list[int]]:
+    return [w.values for w in writes_to(sim.writes, sim.site.config.units.dse)]
+
+
+async def test_start_in_manual_starts_the_engine(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """In Manual the start button sends the start key once; the engine starts."""
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await _refresh(hass, site)
+    async with running(sim):
+        await hass.services.async_call(
+            "button", "press", {ATTR_ENTITY_ID: START}, blocking=True
+        )
+    assert _dse_writes(sim) == [control_words(ControlKey.START_ENGINE)]
+    await _refresh(hass, site)
+    state = hass.states.get("sensor.generator_engine_state")
+    assert state is not None
+    assert state.state in ("pre_start", "warming_up", "running")
+
+
+async def test_start_in_auto_is_a_remote_start(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """In Auto the service sends telemetry start; stop cancels it."""
+    _control(site)
+    async with running(sim):
+        await _call(hass, site, "start_generator")
+        await _call(hass, site, "stop_generator")
+    assert _dse_writes(sim) == [
+        control_words(ControlKey.TELEMETRY_START),
+        control_words(ControlKey.CANCEL_TELEMETRY_START),
+    ]
+
+
+async def test_mode_select_changes_the_controller(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Choosing Manual in the select puts the controller in Manual."""
+    _control(site)
+    async with running(sim):
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {ATTR_ENTITY_ID: MODE, "option": "manual"},
+            blocking=True,
+        )
+    await _refresh(hass, site)
+    assert sim.site.controller.mode is ControlMode.MANUAL
+    state = hass.states.get(MODE)
+    assert state is not None
+    assert state.state == "manual"
+
+
+@pytest.mark.parametrize(
+    ("prepare", "service", "data", "key"),
+    [
+        ("stop_mode", "start_generator", {}, "refused_stop_mode"),
+        ("shutdown_alarm", "start_generator", {}, "refused_shutdown_alarm"),
+        ("", "transfer_load", {"to": "generator"}, "refused_not_running_in_band"),
+        ("maintenance", "start_generator", {}, "refused_maintenance_lock"),
+        (
+            "maintenance",
+            "set_controller_mode",
+            {"mode": "manual"},
+            "refused_maintenance_lock",
+        ),
+        ("maintenance", "transfer_load", {"to": "mains"}, "refused_maintenance_lock"),
+        ("maintenance", "start_test_run", {}, "refused_maintenance_lock"),
+    ],
+)
+async def test_unsafe_commands_are_refused_and_write_nothing(  # noqa: PLR0917
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    prepare: str,
+    service: str,
+    data: dict[str, object],
+    key: str,
+) -> None:
+    """Each refusal is a translated validation error, and nothing reaches the device."""
+    _control(site)
+    if prepare == "stop_mode":
+        sim.site.set_mode(ControlMode.STOP)
+    elif prepare == "shutdown_alarm":
+        sim.site.set_mode(ControlMode.MANUAL)
+        sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
+    elif prepare == "maintenance":
+        await hass.services.async_call(
+            "switch", "turn_on", {ATTR_ENTITY_ID: LOCK}, blocking=True
+        )
+    await _refresh(hass, site)
+    with pytest.raises(ServiceValidationError) as refused:
+        await _call(hass, site, service, **data)
+    assert refused.value.translation_key == key
+    assert _dse_writes(sim) == []
+
+
+async def test_shutdown_refusal_names_the_alarm_in_swedish(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The person is told which alarm stops the start, in the site's language."""
+    hass.config.language = "sv"
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
+    await _refresh(hass, site)
+    with pytest.raises(ServiceValidationError) as refused:
+        await _call(hass, site, "start_generator")
+    assert refused.value.translation_placeholders == {"detail": "Lågt oljetryck"}
+
+
+async def test_maintenance_lock_still_allows_stop_and_survives_restart(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """With the lock on, Stop still goes through; a reload keeps the lock on."""
+    _control(site)
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: LOCK}, blocking=True
+    )
+    async with running(sim):
+        await _call(hass, site, "set_controller_mode", mode="stop")
+    assert _dse_writes(sim) == [control_words(ControlKey.SELECT_STOP)]
+
+    assert await hass.config_entries.async_reload(site.entry_id)
+    await hass.async_block_till_done()
+    assert _control(site).maintenance is True
+    state = hass.states.get(LOCK)
+    assert state is not None
+    assert state.state == "on"
+
+
+async def test_reset_alarms_not_followed_is_reported(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """An alarm whose cause stays does not clear: the person is told so."""
+    _control(site)
+    sim.site.inject_alarm("high_coolant_temperature", AlarmCondition.SHUTDOWN)
+    await _refresh(hass, site)
+    with pytest.raises(HomeAssistantError) as failed:
+        await _call(hass, site, "reset_alarms")
+    assert failed.value.translation_key == "command_not_followed"
+    assert len(_dse_writes(sim)) == 1
+
+
+async def test_heater_switch_drives_the_relay(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The heater switch writes the I/O module's relay and shows its read-back."""
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: HEATER}, blocking=True
+    )
+    state = hass.states.get(HEATER)
+    assert state is not None
+    assert state.state == "on"
+    assert sim.site.heater_relay is True
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: HEATER}, blocking=True
+    )
+    assert sim.site.heater_relay is False
+
+
+async def test_test_run_on_load_returns_to_auto(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A test run selects Test on load and puts the controller back in Auto after."""
+    _control(site)
+    async with running(sim):
+        await _call(hass, site, "start_test_run", duration=5, with_load=True)
+    modes = [sim.site.controller.mode]
+    async with running(sim):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+        await hass.async_block_till_done()
+    modes.append(sim.site.controller.mode)
+    assert modes == [ControlMode.TEST_ON_LOAD, ControlMode.AUTO]
+    assert _dse_writes(sim)[-1] == control_words(ControlKey.SELECT_AUTO)
+
+
+async def test_unknown_site_is_a_clear_error(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """A service call for a site that does not exist says so."""
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            DOMAIN, "start_generator", {"config_entry_id": "nope"}, blocking=True
+        )
+
+
+async def test_raw_write_address_is_the_gencomm_key_register() -> None:
+    """The control key goes to 4104 (page 16 offset 8), as GenComm defines."""
+    assert CONTROL_KEY_ADDRESS == 16 * 256 + 8
