@@ -1,4 +1,4 @@
-"""Control through services, buttons, the mode select and switches, against the simulator.
+"""Control through services, buttons, the mode select and switches (simulator).
 
 Every refusal is checked at the simulator too: a refused command must not
 have written a single register.
