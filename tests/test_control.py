@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sot_point.const import DOMAIN
+from custom_components.sot_point.const import DOMAIN, SUBENTRY_GENERATOR
 from custom_components.sot_point.control import SiteControl
 from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     CONTROL_KEY_ADDRESS,
@@ -30,6 +31,8 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
 )
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
 from simulator.server import SimulatedSite, writes_to
+
+from .conftest import site_entry
 
 START = "button.generator_start"
 MODE = "select.generator_mode"
@@ -268,3 +271,40 @@ async def test_unknown_site_is_a_clear_error(
 async def test_raw_write_address_is_the_gencomm_key_register() -> None:
     """The control key goes to 4104 (page 16 offset 8), as GenComm defines."""
     assert CONTROL_KEY_ADDRESS == 16 * 256 + 8
+
+
+async def test_fuel_delivery_estimate_for_a_tank_without_sensor(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """Without a level sensor, deliveries and burnt fuel make the estimate.
+
+    It is shown with its basis, burns down while the set runs, and survives a
+    reload of the site.
+    """
+    sim.site.config = replace(sim.site.config, controller_fuel_sensor=False)
+    entry = site_entry(sim, devices=(SUBENTRY_GENERATOR,))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    volume = "sensor.fuel_tank_volume"
+    assert hass.states.get(volume) is None or (
+        hass.states.get(volume).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    )
+
+    await _call(hass, entry, "record_fuel_delivery", litres=150, tank_litres=180)
+    state = hass.states.get(volume)
+    assert state is not None
+    assert float(state.state) == 180.0
+    assert state.attributes["source"] == "estimate"
+    assert state.attributes["estimate"]["basis"] == "delivery_level"
+
+    await _call(hass, entry, "record_fuel_delivery", litres=10)
+    state = hass.states.get(volume)
+    assert state is not None
+    assert float(state.state) == 190.0
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(volume)
+    assert state is not None
+    assert float(state.state) == pytest.approx(190.0, abs=0.1)

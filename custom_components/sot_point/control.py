@@ -17,6 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointCoordinator
@@ -156,6 +157,27 @@ class SiteControl:
         if self.journal is not None:
             self.journal.add("maintenance", {"on": on} | _who(context), context=context)
         self.coordinator.async_update_listeners()
+
+    async def async_record_fuel_delivery(
+        self, litres: float, tank_litres: float | None, context: Context | None
+    ) -> None:
+        """Note a delivery: the estimate grows, or starts again at a known level."""
+        estimate = self.coordinator.tracker.record_delivery(
+            litres, dt_util.utcnow(), tank_litres
+        )
+        await self.coordinator.async_save_fuel()
+        if self.journal is not None:
+            self.journal.add(
+                "fuel_delivery",
+                {
+                    "litres": litres,
+                    "tank_litres": tank_litres,
+                    "estimate_litres": round(estimate.litres, 1),
+                }
+                | _who(context),
+                context=context,
+            )
+        await self.coordinator.async_refresh()
 
     async def async_set_heater(self, on: bool, context: Context | None) -> None:
         """Switch the warm room's heater relay and read it back."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -38,10 +39,13 @@ from .helpers import (
     poll_intervals_from,
     site_settings_from,
 )
-from .site import SiteState, SiteTracker, Snapshots
+from .site import FuelEstimate, SiteState, SiteTracker, Snapshots
 
 if TYPE_CHECKING:
     from .control import SiteControl
+
+FUEL_STORE_VERSION = 1
+FUEL_SAVE_DELAY_S = 60
 
 type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState
@@ -100,6 +104,11 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         """Prepare the coordinator; devices are set up in `_async_setup`."""
         self.pool = pool
         self.tracker = SiteTracker(site_settings_from(entry.options))
+        # The fuel estimate of a tank without a sensor must survive a restart,
+        # or the deliveries the association recorded would be forgotten.
+        self._fuel_store: Store[dict[str, Any]] = Store(
+            hass, FUEL_STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.fuel"
+        )
         self.devices: dict[str, DeviceHandle] = {}
         self.site_device_id = ""
         self._silent: set[str] = set()
@@ -114,6 +123,9 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
     @override
     async def _async_setup(self) -> None:
         """Register the site's device; open (or share) a connection per device."""
+        stored = await self._fuel_store.async_load()
+        if stored and stored.get("estimate"):
+            self.tracker.estimate = FuelEstimate.from_dict(stored["estimate"])
         site = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             **site_device_info(self.config_entry.entry_id, self.config_entry.title),
@@ -169,7 +181,18 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
             ),
             failed=failed,
         )
-        return self.tracker.update(snapshots, dt_util.utcnow())
+        state = self.tracker.update(snapshots, dt_util.utcnow())
+        if self.tracker.estimate is not None:
+            self._fuel_store.async_delay_save(self._fuel_data, FUEL_SAVE_DELAY_S)
+        return state
+
+    def _fuel_data(self) -> dict[str, Any]:
+        estimate = self.tracker.estimate
+        return {"estimate": estimate.as_dict() if estimate else None}
+
+    async def async_save_fuel(self) -> None:
+        """Write the fuel estimate now (after a delivery, and on unload)."""
+        await self._fuel_store.async_save(self._fuel_data())
 
     async def _poll(self, handle: DeviceHandle) -> Snapshot | None:
         """One device's snapshot, or None when it did not answer."""
@@ -230,8 +253,10 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
 
     @override
     async def async_shutdown(self) -> None:
-        """Stop polling and let go of every connection."""
+        """Stop polling, keep the fuel estimate, let go of every connection."""
         await super().async_shutdown()
+        if self.tracker.estimate is not None:
+            await self.async_save_fuel()
         for handle in self.devices.values():
             await self.pool.release(handle.endpoint)
         self.devices.clear()

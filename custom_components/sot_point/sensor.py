@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -49,6 +50,7 @@ class SotPointSensorDescription(SensorEntityDescription, SotPointDescription):
 
     value_fn: Callable[[SiteState], SensorValue]
     exists_fn: Callable[[SiteState], bool] = lambda _: True
+    attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
 
 
 def _generator(key: str) -> Callable[[SiteState], float | None]:
@@ -294,6 +296,15 @@ MAINS_SENSORS: tuple[SotPointSensorDescription, ...] = (
 )
 
 
+def _fuel_basis(state: SiteState) -> Mapping[str, Any]:
+    """Where the litres come from: the level sensor, the controller or an estimate."""
+    fuel = state.fuel
+    basis: dict[str, Any] = {"source": fuel.source}
+    if fuel.estimate is not None:
+        basis["estimate"] = fuel.estimate.as_dict()
+    return basis
+
+
 def _position(state: SiteState) -> str | None:
     if state.transfer is None or state.transfer.position is TransferPosition.UNKNOWN:
         return None
@@ -332,6 +343,7 @@ TANK_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda s: s.fuel.litres,
+        attributes_fn=_fuel_basis,
     ),
     SotPointSensorDescription(
         key="fuel_consumption",
@@ -352,6 +364,7 @@ TANK_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda s: s.fuel.autonomy_h,
+        attributes_fn=_fuel_basis,
     ),
     SotPointSensorDescription(
         key="fuel_autonomy_mean_load",
@@ -450,6 +463,13 @@ class SotPointSensor(SotPointEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """The value in this cycle's state."""
         return self._value(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Details such as what a fuel figure rests on."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)
 
 
 __all__ = ["SotPointCoordinator", "SotPointSensor"]

@@ -25,6 +25,8 @@ ATTR_MODE = "mode"
 ATTR_TO = "to"
 ATTR_DURATION = "duration"
 ATTR_WITH_LOAD = "with_load"
+ATTR_LITRES = "litres"
+ATTR_TANK_LITRES = "tank_litres"
 
 MODE_COMMANDS = {
     "stop": Command.SELECT_STOP,
@@ -48,6 +50,17 @@ TEST_RUN_SCHEMA = SITE_SCHEMA.extend(
             vol.Coerce(float), vol.Range(min=5, max=240)
         ),
         vol.Optional(ATTR_WITH_LOAD, default=True): cv.boolean,
+    }
+)
+
+DELIVERY_SCHEMA = SITE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_LITRES): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=100000)
+        ),
+        vol.Optional(ATTR_TANK_LITRES): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=100000)
+        ),
     }
 )
 
@@ -103,6 +116,15 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     hass.services.async_register(
         DOMAIN, "start_test_run", start_test_run, schema=TEST_RUN_SCHEMA
+    )
+
+    async def record_fuel_delivery(call: ServiceCall) -> None:
+        await site_control(hass, call).async_record_fuel_delivery(
+            call.data[ATTR_LITRES], call.data.get(ATTR_TANK_LITRES), call.context
+        )
+
+    hass.services.async_register(
+        DOMAIN, "record_fuel_delivery", record_fuel_delivery, schema=DELIVERY_SCHEMA
     )
 
 

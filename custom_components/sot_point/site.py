@@ -9,9 +9,10 @@ immutable `SiteState`, which entities, the journal and the add-on all read.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from .hardware.fuel import FuelCurve
 from .hardware.state import (
@@ -76,6 +77,47 @@ class FuelState:
     autonomy_h: float | None = None
     autonomy_mean_load_h: float | None = None
     source: str | None = None
+    estimate: FuelEstimate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FuelEstimate:
+    """Litres in a tank without a working sensor, and what the figure rests on.
+
+    `basis` is "reading" (the last real reading, consumption taken off since),
+    "delivery_level" (a delivery filled the tank to a known level) or
+    "deliveries_only" (only deliveries are known: a lower bound).
+    """
+
+    litres: float
+    at: datetime
+    basis: str
+    calibrated_at: datetime
+    delivered_since: float = 0.0
+    consumed_since: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """For storage and for the sensor's attributes."""
+        return {
+            "litres": round(self.litres, 1),
+            "at": self.at.isoformat(),
+            "basis": self.basis,
+            "calibrated_at": self.calibrated_at.isoformat(),
+            "delivered_since": round(self.delivered_since, 1),
+            "consumed_since": round(self.consumed_since, 1),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FuelEstimate:
+        """Back from storage."""
+        return cls(
+            litres=float(data["litres"]),
+            at=datetime.fromisoformat(str(data["at"])),
+            basis=str(data["basis"]),
+            calibrated_at=datetime.fromisoformat(str(data["calibrated_at"])),
+            delivered_since=float(data.get("delivered_since", 0.0)),
+            consumed_since=float(data.get("consumed_since", 0.0)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +167,7 @@ class SiteTracker:
     # After an outage the set cools down off load; that is still the outage
     # winding down, not a test run.
     cooling_after_outage: bool = False
+    estimate: FuelEstimate | None = None
     _loads: deque[tuple[datetime, float]] = field(default_factory=deque)
 
     def update(self, snapshots: Snapshots, now: datetime) -> SiteState:
@@ -207,6 +250,15 @@ class SiteTracker:
         consumption: float | None = None
         if snapshots.generator is not None:
             consumption = curve.litres_per_hour(load or 0.0) if running else 0.0
+        if litres is not None:
+            # A real reading calibrates the estimate a sensor failure falls
+            # back on later.
+            self.estimate = FuelEstimate(litres, now, "reading", now)
+        elif fault is None and not snapshots.failed and self.estimate is not None:
+            # Only a tank without a sensor is estimated: a broken sensor or a
+            # silent device shows as unavailable, never as a guess.
+            litres = self._burn(consumption or 0.0, now)
+            source = "estimate"
         if litres is None:
             return FuelState(
                 sensor_fault=fault, consumption_lph=consumption, load_kw=load
@@ -223,7 +275,44 @@ class SiteTracker:
             autonomy_h=_hours(curve, usable, load),
             autonomy_mean_load_h=_hours(curve, usable, mean),
             source=source,
+            estimate=self.estimate if source == "estimate" else None,
         )
+
+    def _burn(self, consumption_lph: float, now: datetime) -> float:
+        """Take what the set burnt since the last cycle off the estimate."""
+        estimate = self.estimate
+        assert estimate is not None
+        hours = max(0.0, (now - estimate.at).total_seconds() / 3600)
+        burnt = consumption_lph * hours
+        self.estimate = replace(
+            estimate,
+            litres=max(0.0, estimate.litres - burnt),
+            at=now,
+            consumed_since=estimate.consumed_since + burnt,
+        )
+        return self.estimate.litres
+
+    def record_delivery(
+        self, litres: float, now: datetime, tank_litres: float | None = None
+    ) -> FuelEstimate:
+        """Add a delivery; with the level after it, that level is the new basis."""
+        capacity = self.settings.tank_capacity_l
+        if tank_litres is not None:
+            self.estimate = FuelEstimate(
+                min(tank_litres, capacity), now, "delivery_level", now
+            )
+        elif self.estimate is not None:
+            self.estimate = replace(
+                self.estimate,
+                litres=min(capacity, self.estimate.litres + litres),
+                at=now,
+                delivered_since=self.estimate.delivered_since + litres,
+            )
+        else:
+            self.estimate = FuelEstimate(
+                min(litres, capacity), now, "deliveries_only", now, litres
+            )
+        return self.estimate
 
     def _mean_load(self, load: float | None, now: datetime) -> float | None:
         if load is not None:
