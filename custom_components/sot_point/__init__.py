@@ -11,7 +11,9 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .control import SiteControl
 from .coordinator import SotPointConfigEntry, SotPointCoordinator, SotPointData
+from .export import async_register_export_view
 from .hardware.client import ConnectionPool
+from .journal import Journal
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -27,6 +29,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the site services once, whatever sites there are."""
     async_setup_services(hass)
+    async_register_export_view(hass)
     return True
 
 
@@ -34,15 +37,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
     """Set up a SOT point site and its devices."""
     pool = ConnectionPool()
     coordinator = SotPointCoordinator(hass, entry, pool)
+    journal = Journal(hass, entry)
+    await journal.async_load()
+    coordinator.journal = journal
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:
         # Setup is retried later; close what the first try opened.
         await coordinator.async_shutdown()
         raise
-    control = SiteControl(hass, coordinator)
+    control = SiteControl(hass, coordinator, journal)
     entry.runtime_data = SotPointData(
-        coordinator=coordinator, control=control, pool=pool
+        coordinator=coordinator, control=control, journal=journal, pool=pool
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Adding, changing or removing a device (a subentry) or the site's
@@ -61,4 +67,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) ->
     if unloaded:
         entry.runtime_data.control.shutdown()
         await entry.runtime_data.coordinator.async_shutdown()
+        await entry.runtime_data.journal.async_flush()
     return unloaded

@@ -115,3 +115,29 @@ FLOW_TIMEOUT: Final = 1.0
 FLOW_RETRIES: Final = 1
 # The search tries several unit ids and baud rates, each without a retry.
 SEARCH_TIMEOUT: Final = 0.5
+
+# Bus events fired by the site journal; payloads are documented in docs/events.md.
+EVENT_OUTAGE_STARTED: Final = "sot_point_outage_started"
+EVENT_OUTAGE_ENDED: Final = "sot_point_outage_ended"
+EVENT_ALARM: Final = "sot_point_alarm"
+EVENT_COMMAND: Final = "sot_point_command"
+EVENT_COMMAND_REFUSED: Final = "sot_point_command_refused"
+EVENT_START_FAILED: Final = "sot_point_start_failed"
+EVENT_TEST_RUN_STARTED: Final = "sot_point_test_run_started"
+EVENT_TEST_RUN_ENDED: Final = "sot_point_test_run_ended"
+EVENT_FUEL_DELIVERY: Final = "sot_point_fuel_delivery"
+EVENT_MAINTENANCE: Final = "sot_point_maintenance"
+EVENT_NOTICE: Final = "sot_point_notice"
+JOURNAL_EVENTS: Final = (
+    EVENT_OUTAGE_STARTED,
+    EVENT_OUTAGE_ENDED,
+    EVENT_ALARM,
+    EVENT_COMMAND,
+    EVENT_COMMAND_REFUSED,
+    EVENT_START_FAILED,
+    EVENT_TEST_RUN_STARTED,
+    EVENT_TEST_RUN_ENDED,
+    EVENT_FUEL_DELIVERY,
+    EVENT_MAINTENANCE,
+    EVENT_NOTICE,
+)

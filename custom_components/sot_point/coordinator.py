@@ -43,6 +43,7 @@ from .site import FuelEstimate, SiteState, SiteTracker, Snapshots
 
 if TYPE_CHECKING:
     from .control import SiteControl
+    from .journal import Journal
 
 FUEL_STORE_VERSION = 1
 FUEL_SAVE_DELAY_S = 60
@@ -81,6 +82,7 @@ class SotPointData:
 
     coordinator: SotPointCoordinator
     control: SiteControl
+    journal: Journal
     pool: ConnectionPool = field(default_factory=ConnectionPool)
 
 
@@ -104,6 +106,8 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         """Prepare the coordinator; devices are set up in `_async_setup`."""
         self.pool = pool
         self.tracker = SiteTracker(site_settings_from(entry.options))
+        # Set by setup before the first refresh; sees every SiteState.
+        self.journal: Journal | None = None
         # The fuel estimate of a tank without a sensor must survive a restart,
         # or the deliveries the association recorded would be forgotten.
         self._fuel_store: Store[dict[str, Any]] = Store(
@@ -184,6 +188,8 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         state = self.tracker.update(snapshots, dt_util.utcnow())
         if self.tracker.estimate is not None:
             self._fuel_store.async_delay_save(self._fuel_data, FUEL_SAVE_DELAY_S)
+        if self.journal is not None:
+            self.journal.observe(state)
         return state
 
     def _fuel_data(self) -> dict[str, Any]:

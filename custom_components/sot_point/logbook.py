@@ -1,0 +1,247 @@
+"""Logbook texts for the site journal's events, in the site's language.
+
+The logbook asks for a description without waiting, so the texts come from
+Home Assistant's translation cache, filled by `async_load_texts` when the
+journal loads (and again when the language changes). The templates live in
+strings.json under `exceptions.journal_*`, the one category of free-form,
+translated messages an integration has; alarm and condition names are the
+alarm entities' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.translation import (
+    async_get_cached_translations,
+    async_get_translations,
+)
+
+from .const import (
+    DOMAIN,
+    EVENT_ALARM,
+    EVENT_COMMAND,
+    EVENT_COMMAND_REFUSED,
+    EVENT_FUEL_DELIVERY,
+    EVENT_MAINTENANCE,
+    EVENT_NOTICE,
+    EVENT_OUTAGE_ENDED,
+    EVENT_OUTAGE_STARTED,
+    EVENT_START_FAILED,
+    EVENT_TEST_RUN_ENDED,
+    EVENT_TEST_RUN_STARTED,
+    JOURNAL_EVENTS,
+)
+
+# The logbook's entry keys (homeassistant.components.logbook.const); written
+# out so that loading the journal does not import the recorder.
+_NAME: Final = "name"
+_MESSAGE: Final = "message"
+_FALLBACK_LANGUAGE: Final = "en"
+
+
+class LoggedEvent(Protocol):
+    """What the logbook hands a describe callback (an event row)."""
+
+    event_type: str
+    data: Mapping[str, Any]
+
+
+type Describe = Callable[[LoggedEvent], dict[str, str]]
+
+
+async def async_load_texts(hass: HomeAssistant) -> None:
+    """Load this integration's texts in the site's language (and English)."""
+    for language in {hass.config.language, _FALLBACK_LANGUAGE}:
+        await async_get_translations(hass, language, "exceptions", [DOMAIN])
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Describe], None],
+) -> None:
+    """Tell the logbook how to show each journal event."""
+    for event_type in JOURNAL_EVENTS:
+        async_describe_event(DOMAIN, event_type, _describer(hass))
+
+
+def _describer(hass: HomeAssistant) -> Describe:
+    @callback
+    def describe(event: LoggedEvent) -> dict[str, str]:
+        data = event.data
+        texts = Texts(hass)
+        return {
+            _NAME: str(data.get("site") or DOMAIN),
+            _MESSAGE: describe_event(event.event_type, data, texts),
+        }
+
+    return describe
+
+
+class Texts:
+    """Cached translated texts, in the site's language with English behind."""
+
+    def __init__(self, hass: HomeAssistant, language: str | None = None) -> None:
+        """Read from the cache for `language` (default: Home Assistant's)."""
+        self.hass = hass
+        self.language = language or hass.config.language
+
+    def lookup(self, category: str, key: str) -> str | None:
+        """One text by its key below `component.sot_point.<category>.`."""
+        full = f"component.{DOMAIN}.{category}.{key}"
+        for language in (self.language, _FALLBACK_LANGUAGE):
+            texts = async_get_cached_translations(self.hass, language, category, DOMAIN)
+            if (text := texts.get(full)) is not None:
+                return text
+        return None
+
+    def message(self, key: str, **placeholders: str) -> str:
+        """A `journal_*` template with its placeholders filled in."""
+        template = self.lookup("exceptions", f"{key}.message") or key
+        return _fill(template, placeholders)
+
+    def alarm(self, key: str) -> str:
+        """An alarm's name, as its binary sensor is called."""
+        return self.lookup("entity", f"binary_sensor.alarm_{key}.name") or key
+
+    def condition(self, alarm: str, condition: str) -> str:
+        """An alarm condition (warning, shutdown, ...) in words."""
+        key = (
+            f"binary_sensor.alarm_{alarm}.state_attributes.condition.state.{condition}"
+        )
+        return self.lookup("entity", key) or condition
+
+    def command(self, command: str) -> str:
+        """What a command asked for, in words."""
+        text = self.lookup("exceptions", f"journal_command_{command}.message")
+        return text or command
+
+    def refusal(self, reason: str, detail: str) -> str:
+        """Why an interlock refused, as the person was told at the time."""
+        text = self.lookup("exceptions", f"refused_{reason}.message")
+        return reason if text is None else _fill(text, {"detail": detail})
+
+    def number(self, value: Any, decimals: int = 1) -> str:
+        """A number with the language's decimal mark and no needless zeros."""
+        try:
+            text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
+        except TypeError, ValueError:
+            return "?"
+        return text.replace(".", ",") if self.language == "sv" else text
+
+    def duration(self, seconds: Any) -> str:
+        """A duration as hours and minutes (seconds when under a minute)."""
+        try:
+            total = round(float(seconds))
+        except TypeError, ValueError:
+            return "?"
+        hours, rest = divmod(total, 3600)
+        minutes, secs = divmod(rest, 60)
+        if hours:
+            return f"{hours} h {minutes} min"
+        if minutes:
+            return f"{minutes} min"
+        return f"{secs} s"
+
+
+def describe_event(event_type: str, data: Mapping[str, Any], texts: Texts) -> str:
+    """The logbook message for one journal event."""
+    describe = _DESCRIBERS.get(event_type)
+    if describe is None:
+        return event_type
+    return describe(data, texts)
+
+
+def _outage_started(_data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message("journal_outage_started")
+
+
+def _outage_ended(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(
+        "journal_outage_ended",
+        duration=texts.duration(data.get("duration_s")),
+        backup=texts.duration(data.get("backup_power_s") or 0),
+    )
+
+
+def _alarm(data: Mapping[str, Any], texts: Texts) -> str:
+    key = str(data.get("alarm"))
+    return texts.message(
+        f"journal_alarm_{data.get('action')}",
+        alarm=texts.alarm(key),
+        condition=texts.condition(key, str(data.get("condition"))),
+    )
+
+
+def _start_failed(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(f"journal_start_failed_{data.get('reason')}")
+
+
+def _test_run_started(_data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message("journal_test_run_started")
+
+
+def _test_run_ended(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(
+        f"journal_test_run_ended_{data.get('result')}",
+        duration=texts.duration(data.get("duration_s")),
+        load=texts.number(data.get("mean_load_kw") or 0),
+    )
+
+
+def _command(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(
+        f"journal_command_{data.get('result')}",
+        command=texts.command(str(data.get("command"))),
+        reason=str(data.get("reason") or ""),
+    )
+
+
+def _command_refused(data: Mapping[str, Any], texts: Texts) -> str:
+    reason = texts.refusal(str(data.get("reason")), str(data.get("detail") or ""))
+    return texts.message(
+        "journal_command_refused",
+        command=texts.command(str(data.get("command"))),
+        reason=reason,
+    )
+
+
+def _fuel_delivery(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(
+        "journal_fuel_delivery", litres=texts.number(data.get("litres"))
+    )
+
+
+def _maintenance(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message(
+        "journal_maintenance_on" if data.get("on") else "journal_maintenance_off"
+    )
+
+
+def _notice(data: Mapping[str, Any], texts: Texts) -> str:
+    return texts.message("journal_notice", message=str(data.get("message") or ""))
+
+
+_DESCRIBERS: Final[dict[str, Callable[[Mapping[str, Any], Texts], str]]] = {
+    EVENT_OUTAGE_STARTED: _outage_started,
+    EVENT_OUTAGE_ENDED: _outage_ended,
+    EVENT_ALARM: _alarm,
+    EVENT_START_FAILED: _start_failed,
+    EVENT_TEST_RUN_STARTED: _test_run_started,
+    EVENT_TEST_RUN_ENDED: _test_run_ended,
+    EVENT_COMMAND: _command,
+    EVENT_COMMAND_REFUSED: _command_refused,
+    EVENT_FUEL_DELIVERY: _fuel_delivery,
+    EVENT_MAINTENANCE: _maintenance,
+    EVENT_NOTICE: _notice,
+}
+
+
+def _fill(template: str, placeholders: Mapping[str, str]) -> str:
+    """Fill `{name}` placeholders; unknown ones are left as they are."""
+    for name, value in placeholders.items():
+        template = template.replace(f"{{{name}}}", value)
+    return template
