@@ -1,0 +1,199 @@
+"""scripts/demo: bring up a storm at a simulated SOT point in a real Home Assistant.
+
+Starts the simulator, a fresh Home Assistant onboarded through its API, the
+integration set up through the config flow API as a technician would, the
+blueprints' automations, a dashboard and the info page; prints the URLs; and
+on Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from contextlib import suppress
+import fcntl
+import signal
+import sys
+import time
+
+import aiohttp
+
+from .ha import REPO, DemoUser, HomeAssistantApi, write_config
+from .processes import Children, DemoError, check_ports, wait_for_port
+from .setup_site import SITE_NAME, set_up_automations, set_up_dashboard, set_up_site
+
+STATE_DIR = REPO / ".demo"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scripts/demo",
+        description="A storm at a simulated SOT point, in a real Home Assistant.",
+    )
+    parser.add_argument("--scenario", default="demo", help="simulator scenario (demo)")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated s per s")
+    parser.add_argument("--ha-port", type=int, default=8123)
+    parser.add_argument("--sim-port", type=int, default=5020)
+    parser.add_argument("--page-port", type=int, default=8080)
+    parser.add_argument("--ingress-port", type=int, default=8099)
+    return parser
+
+
+def _lock() -> object:
+    """Hold the demo lock, or say that a demo is already running."""
+    STATE_DIR.mkdir(exist_ok=True)
+    handle = (STATE_DIR / "demo.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        msg = "a demo is already running (stop it with Ctrl-C in its terminal)"
+        raise DemoError(msg) from None
+    return handle
+
+
+async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, str]:
+    python = sys.executable
+    started = time.monotonic()
+    simulator = children.start(
+        "simulator",
+        [
+            python,
+            "-m",
+            "simulator",
+            "--scenario",
+            args.scenario,
+            "--speed",
+            str(args.speed),
+            "--port",
+            str(args.sim_port),
+            "--status-interval",
+            "10",
+        ],
+    )
+    await wait_for_port(args.sim_port, 30, simulator)
+
+    config_dir = STATE_DIR / "config"
+    write_config(config_dir, args.ha_port)
+    hass = children.start(
+        "homeassistant",
+        [python, "-m", "homeassistant", "-c", str(config_dir)],
+        # Anything HA still installs at its first start comes from PyPI
+        # through uv, which must trust the system's certificates.
+        env={
+            "UV_NATIVE_TLS": "1",
+            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+        },
+    )
+    await wait_for_port(args.ha_port, 600, hass)
+    base = f"http://127.0.0.1:{args.ha_port}"
+    user = DemoUser()
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, base)
+        await _wait_for_onboarding(session, base)
+        await api.onboard(user)
+        entry_id = await set_up_site(api, args.sim_port)
+        await set_up_automations(api, entry_id)
+        await set_up_dashboard(api)
+        token = await _long_lived_token(api)
+    page = children.start(
+        "infopage",
+        [
+            python,
+            "-m",
+            "sot_infopoint",
+            "--ha-url",
+            base,
+            "--token",
+            token,
+            "--data-dir",
+            str(STATE_DIR / "infopage"),
+            "--port",
+            str(args.page_port),
+            "--ingress-port",
+            str(args.ingress_port),
+        ],
+        env={"PYTHONPATH": str(REPO / "addon" / "sot_point_infopoint" / "app")},
+    )
+    await wait_for_port(args.page_port, 60, page)
+    page_url = f"http://127.0.0.1:{args.page_port}"
+    return {
+        "Home Assistant": f"{base}  (user {user.username}, password {user.password})",
+        "Dashboard": f"{base}/sot-point/0",
+        "Info page": f"{page_url}/",
+        "Kiosk": f"{page_url}/kiosk",
+        "Notice (print)": f"{page_url}/notice",
+        "status.json": f"{page_url}/status.json",
+        "Ready after": f"{time.monotonic() - started:.0f} s",
+        "Site": SITE_NAME,
+    }
+
+
+async def _wait_for_onboarding(session: aiohttp.ClientSession, base: str) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with suppress(aiohttp.ClientError):
+            async with session.get(base + "/api/onboarding") as response:
+                if response.status == 200:
+                    return
+        await asyncio.sleep(1)
+    msg = "Home Assistant did not offer onboarding within 10 minutes"
+    raise DemoError(msg)
+
+
+async def _long_lived_token(api: HomeAssistantApi) -> str:
+    (token,) = await api.websocket(
+        [
+            {
+                "type": "auth/long_lived_access_token",
+                "client_name": "SOT info page",
+                "lifespan": 365,
+            }
+        ]
+    )
+    return str(token)
+
+
+def _print_block(urls: dict[str, str]) -> None:
+    width = max(len(k) for k in urls)
+    print("\nSOT Point demo is running. Ctrl-C stops everything.\n")
+    for key, value in urls.items():
+        print(f"  {key:<{width}}  {value}")
+    print(flush=True)
+
+
+def main() -> int:
+    """Run the demo until Ctrl-C; 1 with a one-line reason when it cannot start."""
+    args = _parser().parse_args()
+    children = Children(STATE_DIR)
+    lock: object = None
+    try:
+        lock = _lock()
+        check_ports(
+            {
+                "ha": args.ha_port,
+                "sim": args.sim_port,
+                "page": args.page_port,
+                "ingress": args.ingress_port,
+            }
+        )
+        urls = asyncio.run(_bring_up(args, children))
+        # From here on a signal is awaited, not raised: the stop below then
+        # runs once, whichever signal came.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        _print_block(urls)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except DemoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping…", flush=True)
+        children.stop_all()
+        del lock
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What a technician does in the UI, done through the same APIs for the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.util.yaml import parse_yaml
+
+from .ha import REPO, HomeAssistantApi
+
+SITE_NAME = "SOT-punkt Kall"
+FLOW = "/api/config/config_entries/flow"
+SUBENTRY_FLOW = "/api/config/config_entries/subentries/flow"
+DASHBOARD = REPO / "dashboards" / "sot_point.yaml"
+
+
+async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
+    """Add the site, then its generator, I/O module and transfer switch."""
+    result = await api.flow(FLOW, {"handler": "sot_point"}, [{"site_name": SITE_NAME}])
+    entry_id = str(result["result"]["entry_id"])
+    link = {"host": "127.0.0.1", "port": sim_port}
+    devices: list[tuple[str, int, list[dict[str, Any]]]] = [
+        ("generator", 10, []),
+        ("io_module", 1, [{}]),
+        ("transfer_switch", 2, []),
+    ]
+    for kind, unit, extra_steps in devices:
+        await api.flow(
+            SUBENTRY_FLOW,
+            {"handler": [entry_id, kind]},
+            [{"next_step_id": "tcp"}, link | {"unit_id": unit}, *extra_steps, {}],
+        )
+    return entry_id
+
+
+async def set_up_automations(api: HomeAssistantApi, entry_id: str) -> None:
+    """One automation per shipped blueprint, with the demo's inputs."""
+    for number, (path, inputs) in enumerate(_blueprint_inputs(entry_id).items()):
+        await api.post(
+            f"/api/config/automation/config/sot_point_demo_{number}",
+            {
+                "alias": f"SOT demo: {Path(path).stem}",
+                "use_blueprint": {"path": path, "input": inputs},
+            },
+        )
+
+
+def _blueprint_inputs(entry_id: str) -> dict[str, dict[str, Any]]:
+    """Inputs for each blueprint that exists; notifications go to HA itself."""
+    inputs_file = REPO / "demo" / "blueprint_inputs.yaml"
+    if not inputs_file.exists():
+        return {}
+    text = inputs_file.read_text().replace("ENTRY_ID", entry_id)
+    loaded = parse_yaml(text) or {}
+    if not isinstance(loaded, dict):
+        msg = f"{inputs_file} must map blueprint paths to their inputs"
+        raise TypeError(msg)
+    folder = REPO / "blueprints" / "automation"
+    return {path: value for path, value in loaded.items() if (folder / path).exists()}
+
+
+async def set_up_dashboard(api: HomeAssistantApi) -> None:
+    """The association's dashboard, from the file the README tells people to import."""
+    config = parse_yaml(DASHBOARD.read_text())
+    await api.websocket(
+        [
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": "sot-point",
+                "title": "SOT-punkt",
+                "icon": "mdi:home-lightning-bolt",
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            },
+            {"type": "lovelace/config/save", "url_path": "sot-point", "config": config},
+        ]
+    )
