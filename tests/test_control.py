@@ -308,3 +308,40 @@ async def test_fuel_delivery_estimate_for_a_tank_without_sensor(
     state = hass.states.get(volume)
     assert state is not None
     assert float(state.state) == pytest.approx(190.0, abs=0.1)
+
+
+async def test_acknowledgement_and_refusal_are_in_the_exported_journal(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Who acknowledged an alarm, and a refused start with its reason, are kept."""
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
+    await _refresh(hass, site)
+    with pytest.raises(ServiceValidationError):
+        await _call(hass, site, "start_generator")
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "acknowledge_alarm",
+        {"config_entry_id": site.entry_id, "by": "Anna"},
+        blocking=True,
+        return_response=True,
+    )
+    assert answer == {"acknowledged": ["low_oil_pressure"]}
+
+    exported = await hass.services.async_call(
+        DOMAIN,
+        "export_journal",
+        {"config_entry_id": site.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert exported is not None
+    records = exported["records"]
+    assert isinstance(records, list)
+    alarms = [r for r in records if isinstance(r, dict) and r["kind"] == "alarm"]
+    assert alarms[-1]["data"]["alarm"] == "low_oil_pressure"
+    assert alarms[-1]["data"]["acknowledged_by_name"] == "Anna"
+    commands = [r for r in records if isinstance(r, dict) and r["kind"] == "command"]
+    assert commands[-1]["data"]["result"] == "refused"
+    assert commands[-1]["data"]["reason"] == "shutdown_alarm"

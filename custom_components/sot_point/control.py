@@ -8,10 +8,9 @@ module says so to the person in their language and writes it down.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -32,18 +31,10 @@ from .hardware.commands import (
 from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
 from .hardware.state import ControlMode, GeneratorState
+from .journal import Journal, RecordKind
 
 VERIFY_TIMEOUT_S = 20.0
 VERIFY_INTERVAL_S = 0.5
-
-
-class JournalWriter(Protocol):
-    """The part of the site journal that control writes to."""
-
-    def add(
-        self, kind: Any, data: Mapping[str, Any], *, context: Context | None = None
-    ) -> Any:
-        """Write one record."""
 
 
 @dataclass
@@ -52,7 +43,7 @@ class SiteControl:
 
     hass: HomeAssistant
     coordinator: SotPointCoordinator
-    journal: JournalWriter | None = None
+    journal: Journal | None = None
     maintenance: bool = False
     verify_timeout: float = VERIFY_TIMEOUT_S
     verify_interval: float = VERIFY_INTERVAL_S
@@ -146,7 +137,7 @@ class SiteControl:
     ) -> None:
         if self.journal is not None:
             self.journal.add(
-                "command",
+                RecordKind.COMMAND,
                 {"command": what, "result": result, **extra} | _who(context),
                 context=context,
             )
@@ -155,7 +146,9 @@ class SiteControl:
         """Turn the maintenance lock on or off; journaled either way."""
         self.maintenance = on
         if self.journal is not None:
-            self.journal.add("maintenance", {"on": on} | _who(context), context=context)
+            self.journal.add(
+                RecordKind.MAINTENANCE, {"on": on} | _who(context), context=context
+            )
         self.coordinator.async_update_listeners()
 
     async def async_record_fuel_delivery(
@@ -168,7 +161,7 @@ class SiteControl:
         await self.coordinator.async_save_fuel()
         if self.journal is not None:
             self.journal.add(
-                "fuel_delivery",
+                RecordKind.FUEL_DELIVERY,
                 {
                     "litres": litres,
                     "tank_litres": tank_litres,
@@ -178,6 +171,22 @@ class SiteControl:
                 context=context,
             )
         await self.coordinator.async_refresh()
+
+    def acknowledge_alarms(
+        self, alarm: str | None, name: str | None, context: Context | None
+    ) -> list[str]:
+        """Record who acknowledged an alarm (or every raised one); return which."""
+        if self.journal is None:
+            return []
+        state = self.coordinator.data.generator
+        keys = (
+            [alarm] if alarm else [a.key for a in state.active_alarms] if state else []
+        )
+        return [
+            key
+            for key in keys
+            if self.journal.acknowledge_alarm(key, user_name=name, context=context)
+        ]
 
     async def async_set_heater(self, on: bool, context: Context | None) -> None:
         """Switch the warm room's heater relay and read it back."""

@@ -8,17 +8,26 @@ and raises a translated error the person understands.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_get_config_entry
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
 import probatio as vol
 
 from .const import DOMAIN
 from .control import SiteControl
 from .coordinator import SotPointConfigEntry
+from .export import export_records
 from .hardware.commands import Command
 
 ATTR_MODE = "mode"
@@ -27,6 +36,10 @@ ATTR_DURATION = "duration"
 ATTR_WITH_LOAD = "with_load"
 ATTR_LITRES = "litres"
 ATTR_TANK_LITRES = "tank_litres"
+ATTR_ALARM = "alarm"
+ATTR_BY = "by"
+ATTR_START = "start"
+ATTR_END = "end"
 
 MODE_COMMANDS = {
     "stop": Command.SELECT_STOP,
@@ -62,6 +75,13 @@ DELIVERY_SCHEMA = SITE_SCHEMA.extend(
             vol.Coerce(float), vol.Range(min=0, max=100000)
         ),
     }
+)
+
+ACKNOWLEDGE_SCHEMA = SITE_SCHEMA.extend(
+    {vol.Optional(ATTR_ALARM): cv.string, vol.Optional(ATTR_BY): cv.string}
+)
+EXPORT_SCHEMA = SITE_SCHEMA.extend(
+    {vol.Optional(ATTR_START): cv.datetime, vol.Optional(ATTR_END): cv.datetime}
 )
 
 
@@ -125,6 +145,40 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     hass.services.async_register(
         DOMAIN, "record_fuel_delivery", record_fuel_delivery, schema=DELIVERY_SCHEMA
+    )
+
+    async def acknowledge_alarm(call: ServiceCall) -> ServiceResponse:
+        acknowledged = site_control(hass, call).acknowledge_alarms(
+            call.data.get(ATTR_ALARM), call.data.get(ATTR_BY), call.context
+        )
+        return {"acknowledged": list(acknowledged)}
+
+    hass.services.async_register(
+        DOMAIN,
+        "acknowledge_alarm",
+        acknowledge_alarm,
+        schema=ACKNOWLEDGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+    async def export_journal(call: ServiceCall) -> ServiceResponse:
+        entry: SotPointConfigEntry = async_get_config_entry(
+            hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+        )
+        start, end = call.data.get(ATTR_START), call.data.get(ATTR_END)
+        records = export_records(
+            entry.runtime_data.journal,
+            dt_util.as_utc(start) if start else None,
+            dt_util.as_utc(end) if end else None,
+        )
+        return {"site": entry.title, "records": cast(list[JsonValueType], records)}
+
+    hass.services.async_register(
+        DOMAIN,
+        "export_journal",
+        export_journal,
+        schema=EXPORT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
 
 
