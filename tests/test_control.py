@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, cast
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -337,11 +338,10 @@ async def test_acknowledgement_and_refusal_are_in_the_exported_journal(
         return_response=True,
     )
     assert exported is not None
-    records = exported["records"]
-    assert isinstance(records, list)
-    alarms = [r for r in records if isinstance(r, dict) and r["kind"] == "alarm"]
+    records = cast(list[dict[str, Any]], exported["records"])
+    alarms = [r for r in records if r["kind"] == "alarm"]
     assert alarms[-1]["data"]["alarm"] == "low_oil_pressure"
     assert alarms[-1]["data"]["acknowledged_by_name"] == "Anna"
-    commands = [r for r in records if isinstance(r, dict) and r["kind"] == "command"]
+    commands = [r for r in records if r["kind"] == "command"]
     assert commands[-1]["data"]["result"] == "refused"
     assert commands[-1]["data"]["reason"] == "shutdown_alarm"
