@@ -49,8 +49,10 @@ class FaultInjector:
     chance among the kinds (equal by default). `exception_code` is what an
     EXCEPTION fault answers (6, device busy, by default) and `slow_seconds`
     how late a SLOW answer comes; `corrupt_style` says what CORRUPT does.
-    `units` limits faults to some unit ids (None: all); `affect_writes` False
-    keeps writes clean.
+    `units` limits faults to some unit ids (None: all) and `addresses` to
+    requests starting at some register addresses (None: all), so one block of
+    a device can fail while the others answer; `affect_writes` False keeps
+    writes clean.
     """
 
     rate: float = 0.0
@@ -61,6 +63,7 @@ class FaultInjector:
     slow_seconds: float = 0.3
     corrupt_style: CorruptStyle = CorruptStyle.SHORT
     units: frozenset[int] | None = None
+    addresses: frozenset[int] | None = None
     affect_writes: bool = True
     enabled: bool = True
     seed: int | None = 0
@@ -105,14 +108,14 @@ class FaultInjector:
         """Faults injected so far, all kinds."""
         return sum(self.counts.values())
 
-    def draw(self, unit: int, is_write: bool) -> FaultKind | None:
+    def draw(
+        self, unit: int, is_write: bool, address: int | None = None
+    ) -> FaultKind | None:
         """The fault this request meets, or None; not counted until applied."""
         self.requests += 1
         if not self.enabled or self.rate <= 0:
             return None
-        if self.units is not None and unit not in self.units:
-            return None
-        if is_write and not self.affect_writes:
+        if not self._targets(unit, is_write, address):
             return None
         if self._rng.random() >= self.rate:
             return None
@@ -121,6 +124,14 @@ class FaultInjector:
         if sum(weights) <= 0:
             return None
         return self._rng.choices(kinds, weights)[0]
+
+    def _targets(self, unit: int, is_write: bool, address: int | None) -> bool:
+        """Whether the request is one that faults are limited to."""
+        if self.units is not None and unit not in self.units:
+            return False
+        if self.addresses is not None and address not in self.addresses:
+            return False
+        return self.affect_writes or not is_write
 
     def record(self, kind: FaultKind) -> None:
         """Count a fault that was actually applied."""

@@ -135,7 +135,9 @@ class FaultyRequestHandler(ServerRequestHandler):
         if pdu is None:
             return
         faults = self.server.faults
-        fault = faults.draw(pdu.dev_id, pdu.function_code not in READ_FUNCTIONS)
+        fault = faults.draw(
+            pdu.dev_id, pdu.function_code not in READ_FUNCTIONS, pdu.address
+        )
         if fault is FaultKind.DISCONNECT:
             faults.record(fault)
             self.close()

@@ -127,6 +127,18 @@ async def test_faults_limited_to_units_and_reads(sim: SimulatedSite) -> None:
         assert sim.faults.counts == {FaultKind.EXCEPTION: 1}
 
 
+async def test_faults_limited_to_addresses(sim: SimulatedSite) -> None:
+    """Only the alarm page fails; the status block on the same unit answers."""
+    sim.faults.addresses = frozenset({39424})
+    async with fragile_client(sim) as client:
+        await only(sim, FaultKind.EXCEPTION)
+        ok = await client.read_holding_registers(768, count=1, device_id=DSE)
+        assert ok.registers == [1]
+        busy = await client.read_holding_registers(39424, count=2, device_id=DSE)
+        assert exception_code(busy) == 6
+        assert sim.faults.counts == {FaultKind.EXCEPTION: 1}
+
+
 async def test_poll_storm_then_recovery(socket_enabled: None) -> None:
     faults = FaultInjector(rate=0.05, seed=3, slow_seconds=0.01)
     polls = 600
