@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_HOST, CONF_SERIAL, CONF_SERIAL_PORT
-from .coordinator import DeviceHandle, SotPointConfigEntry
+from .coordinator import DeviceHandle, SotPointConfigEntry, SotPointCoordinator
 from .hardware.devices import DseController
 
 TO_REDACT = {
@@ -38,13 +38,36 @@ def _device(handle: DeviceHandle) -> dict[str, Any]:
     return info
 
 
+def _private_values(coordinator: SotPointCoordinator) -> set[str]:
+    """The redacted settings' values: device titles and error texts name them too."""
+    return {
+        str(value)
+        for handle in coordinator.devices.values()
+        for key, value in handle.subentry.data.items()
+        if key in TO_REDACT and value not in (None, "")
+    }
+
+
+def _scrub(value: Any, private: set[str]) -> Any:
+    """`value` with every private text inside its strings replaced."""
+    if isinstance(value, str):
+        for text in private:
+            value = value.replace(text, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, private) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, private) for item in value]
+    return value
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SotPointConfigEntry
 ) -> dict[str, Any]:
     """Everything a technician needs to see why a site reads what it reads."""
     coordinator = entry.runtime_data.coordinator
     state = coordinator.data
-    return async_redact_data(
+    redacted = async_redact_data(
         {
             "options": dict(entry.options),
             "devices": [_device(h) for h in coordinator.devices.values()],
@@ -60,3 +83,5 @@ async def async_get_config_entry_diagnostics(
         },
         TO_REDACT,
     )
+    scrubbed: dict[str, Any] = _scrub(redacted, _private_values(coordinator))
+    return scrubbed
