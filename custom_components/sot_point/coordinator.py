@@ -206,6 +206,10 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
             snapshot = await handle.reader.poll()
             self._check_identity(handle)
         except HardwareError as err:
+            if isinstance(handle.reader, DseController):
+                # Whatever answers here next may be another controller (a
+                # rewiring, or the wrong one put right): read who it is again.
+                handle.reader.identity = None
             self._log_silence(handle, err)
             return None
         self._log_return(handle)

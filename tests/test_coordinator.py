@@ -1,0 +1,221 @@
+"""The site coordinator against the simulator: setup retry, silence, wrong device."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sot_point.const import (
+    CONF_SERIAL,
+    DOMAIN,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+)
+from custom_components.sot_point.coordinator import SotPointCoordinator
+from simulator.faults import FaultKind
+from simulator.server import SimulatedSite
+
+from .conftest import site_entry
+
+SITE = "sensor.sot_punkt_kall_site_status"
+GENERATOR_ID = "01SUBENTRYGENERATOR0000000"
+WRONG_DEVICE = f"wrong_device_{GENERATOR_ID}"
+OTHER_SERIAL = 1_730_777
+GATEWAY_NO_RESPONSE = 11  # Modbus exception: nothing answers behind the gateway
+
+
+def _with_data(
+    base: MockConfigEntry, kind: str, changes: dict[str, Any]
+) -> MockConfigEntry:
+    """`base` with the data of its `kind` device changed."""
+    return MockConfigEntry(
+        domain=base.domain,
+        entry_id=base.entry_id,
+        title=base.title,
+        unique_id=base.unique_id,
+        data=dict(base.data),
+        options=dict(base.options),
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={**s.data, **changes} if s.subentry_type == kind else s.data,
+                subentry_id=s.subentry_id,
+                subentry_type=s.subentry_type,
+                title=s.title,
+                unique_id=s.unique_id,
+            )
+            for s in base.subentries.values()
+        ],
+    )
+
+
+async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def _connections_closed(sim: SimulatedSite) -> bool:
+    """Whether the simulator sees no client connection within a second."""
+    for _ in range(100):
+        if sim.connections == 0:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+def _unplug(sim: SimulatedSite, unit: int) -> None:
+    """The gateway finds nothing at `unit` on its bus (exception 11)."""
+    sim.faults.exception_code = GATEWAY_NO_RESPONSE
+    sim.faults.units = frozenset({unit})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
+
+
+async def test_silent_only_device_retries_setup_and_leaves_nothing_open(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """The gateway answers but the controller does not: retry, connection closed."""
+    _unplug(sim, sim.site.config.units.dse)
+    entry = site_entry(sim, devices=(SUBENTRY_GENERATOR,))
+    await _load(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert sim.faults.counts[FaultKind.EXCEPTION] >= 1
+    # The first try opened a connection to the gateway; it must not linger
+    # while Home Assistant waits to try again.
+    assert await _connections_closed(sim)
+
+
+async def test_every_device_silent_makes_everything_unavailable(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """With no device answering even the site's own status is unavailable."""
+    assert _state(hass, SITE) == "normal"
+    sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
+    await _refresh(hass, site)
+    coordinator: SotPointCoordinator = site.runtime_data.coordinator
+    assert not coordinator.last_update_success
+    assert isinstance(coordinator.last_exception, Exception)
+    assert str(coordinator.last_exception) == "No device of SOT-punkt Kall answers"
+    for entity_id in (
+        SITE,
+        "binary_sensor.mains_available",
+        "sensor.generator_control_mode",
+        "sensor.warm_room_room_temperature",
+        "sensor.transfer_switch_position",
+        "sensor.fuel_tank_volume",
+        "binary_sensor.sot_punkt_kall_outage_in_progress",
+    ):
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+
+    sim.faults.disable()
+    await _refresh(hass, site)
+    assert _state(hass, SITE) == "normal"
+    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+
+
+async def test_another_controller_at_the_address_is_not_shown(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Set up for one serial, another answers: a repair, generator unavailable.
+
+    The warm room, fed by the I/O module, carries on. Once the device is set up
+    for the controller that is really there, the repair goes away.
+    """
+    entry = _with_data(
+        site_entry(sim), SUBENTRY_GENERATOR, {CONF_SERIAL: str(OTHER_SERIAL)}
+    )
+    await _load(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    issue = issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_key == "wrong_device"
+    assert issue.translation_placeholders == {
+        "device": entry.subentries[GENERATOR_ID].title,
+        "expected": str(OTHER_SERIAL),
+        "found": str(sim.site.config.serial_number),
+    }
+    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    assert f"expected {OTHER_SERIAL}" in caplog.text
+
+    # The technician sets the device up again for the controller found there.
+    subentry = entry.subentries[GENERATOR_ID]
+    assert hass.config_entries.async_update_subentry(
+        entry,
+        subentry,
+        data={**subentry.data, CONF_SERIAL: str(sim.site.config.serial_number)},
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+
+
+async def test_rewiring_to_another_controller_is_noticed_and_undone(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """While the site runs, the cable goes to another controller and back."""
+    units = sim.site.config.units
+    own_serial = sim.site.config.serial_number
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+
+    _unplug(sim, units.dse)  # cables off: nothing answers for a moment
+    await _refresh(hass, site)
+    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    sim.site.config = replace(sim.site.config, serial_number=OTHER_SERIAL)
+    sim.faults.disable()
+    await _refresh(hass, site)
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is not None
+    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+
+    _unplug(sim, units.dse)
+    await _refresh(hass, site)
+    sim.site.config = replace(sim.site.config, serial_number=own_serial)
+    sim.faults.disable()
+    await _refresh(hass, site)
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+
+
+async def test_io_module_silent_alone_keeps_the_site_up(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """One device of three silent is not a failed update: only its entities go."""
+    _unplug(sim, sim.site.config.units.io or 1)
+    await _refresh(hass, site)
+    coordinator: SotPointCoordinator = site.runtime_data.coordinator
+    assert coordinator.last_update_success
+    assert coordinator.data.failed == {"01SUBENTRYIOMODULE00000000"}
+    assert _state(hass, "sensor.warm_room_room_temperature") == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.warm_room_heater") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert _state(hass, SITE) == "normal"
+    assert SUBENTRY_IO_MODULE in {h.kind for h in coordinator.devices.values()}
