@@ -19,6 +19,7 @@ from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWI
 from .coordinator import SotPointConfigEntry, SotPointCoordinator
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import AlarmCondition, EngineState, TransferPosition
+from .helpers import io_config_from
 from .platform import add_entities_by_source
 from .site import SiteState
 
@@ -152,6 +153,14 @@ def _applies(
         return bool(
             coordinator.handle_of(SUBENTRY_GENERATOR)
             or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
+        )
+    if description.key == "heater":
+        # Only a module with a heater relay configured can tell it.
+        io = coordinator.handle_of(SUBENTRY_IO_MODULE)
+        options = coordinator.config_entry.options
+        return (
+            io is not None
+            and io_config_from(io.subentry.data, options).relay_kind is not None
         )
     if description.source is None:
         return True

@@ -247,9 +247,12 @@ class SiteTracker:
         mean = self._mean_load(load, now)
         running = _engine_running(snapshots.generator)
         curve = settings.fuel_curve
+        # An unknown load burns at least the idle figure for the estimate,
+        # but is not shown as that figure: the consumption is unknown too.
+        burning = curve.litres_per_hour(load or 0.0) if running else 0.0
         consumption: float | None = None
-        if snapshots.generator is not None:
-            consumption = curve.litres_per_hour(load or 0.0) if running else 0.0
+        if snapshots.generator is not None and not (running and load is None):
+            consumption = burning
         if litres is not None:
             # A real reading calibrates the estimate a sensor failure falls
             # back on later.
@@ -257,7 +260,7 @@ class SiteTracker:
         elif fault is None and not snapshots.failed and self.estimate is not None:
             # Only a tank without a sensor is estimated: a broken sensor or a
             # silent device shows as unavailable, never as a guess.
-            litres = self._burn(consumption or 0.0, now)
+            litres = self._burn(burning, now)
             source = "estimate"
         if litres is None:
             return FuelState(
@@ -344,7 +347,12 @@ def _outage_mode(
     if mains:
         return SiteMode.RETURNING
     if generator is None:
-        return SiteMode.OUTAGE_NO_BACKUP
+        # Without the controller, a transfer switch with the load on a live
+        # generator side is the witness that backup power is on.
+        witnessed = (
+            on_generator and transfer is not None and transfer.generator_available
+        )
+        return SiteMode.BACKUP_POWER if witnessed else SiteMode.OUTAGE_NO_BACKUP
     if on_generator and generator.engine is EngineState.RUNNING:
         return SiteMode.BACKUP_POWER
     if generator.has_stopping_alarm:

@@ -1,0 +1,354 @@
+"""What the entities show for other device sets, alarms, broken sensors and reads.
+
+Each test runs a site against the simulator with time standing still and looks
+at entity states after a refresh, the way a person sees the site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sot_point.const import (
+    CONF_RELAY_ADDRESS,
+    CONF_RELAY_KIND,
+    RELAY_NONE,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_TRANSFER_SWITCH,
+)
+from custom_components.sot_point.coordinator import SotPointCoordinator
+from custom_components.sot_point.hardware.profiles import dse_gencomm
+from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
+from custom_components.sot_point.hardware.profiles.generic_io import (
+    IoModuleConfig,
+    RelayKind,
+)
+from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
+from simulator.config import SiteConfig
+from simulator.faults import CorruptStyle, FaultKind
+from simulator.server import SimulatedSite
+
+from .conftest import site_entry
+
+SITE = "sensor.sot_punkt_kall_site_status"
+ALARM_ACTIVE = "binary_sensor.generator_alarm_active"
+ON_GENERATOR = "binary_sensor.transfer_switch_on_backup_power"
+POSITION = "sensor.transfer_switch_position"
+HEATER = "binary_sensor.warm_room_heater"
+ROOM = "sensor.warm_room_room_temperature"
+TANK_FAULT = "binary_sensor.fuel_tank_level_sensor_fault"
+FUEL_SENSORS = (
+    "sensor.fuel_tank_level",
+    "sensor.fuel_tank_volume",
+    "sensor.fuel_tank_autonomy_at_current_load",
+    "sensor.fuel_tank_autonomy_at_last_hour_s_load",
+)
+
+
+def _with_data(
+    base: MockConfigEntry, kind: str, changes: dict[str, Any]
+) -> MockConfigEntry:
+    """`base` with the data of its `kind` device changed."""
+    return MockConfigEntry(
+        domain=base.domain,
+        entry_id=base.entry_id,
+        title=base.title,
+        unique_id=base.unique_id,
+        data=dict(base.data),
+        options=dict(base.options),
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={**s.data, **changes} if s.subentry_type == kind else s.data,
+                subentry_id=s.subentry_id,
+                subentry_type=s.subentry_type,
+                title=s.title,
+                unique_id=s.unique_id,
+            )
+            for s in base.subentries.values()
+        ],
+    )
+
+
+async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _attributes(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return dict(state.attributes)
+
+
+def _refuse(sim: SimulatedSite, *addresses: int) -> None:
+    """The generator refuses reads starting at `addresses` (device busy)."""
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.addresses = frozenset(addresses)
+    sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
+
+
+# --- Alarms -----------------------------------------------------------------
+
+
+async def test_raised_alarm_is_listed_with_its_condition(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Low oil pressure shuts the set down: named, with its condition."""
+    assert _state(hass, ALARM_ACTIVE) == "off"
+    assert _attributes(hass, ALARM_ACTIVE)["alarms"] == {}
+    sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
+    sim.site.inject_alarm("low_fuel_level", AlarmCondition.WARNING)
+    await _refresh(hass, site)
+
+    assert _state(hass, ALARM_ACTIVE) == "on"
+    assert _attributes(hass, ALARM_ACTIVE)["alarms"] == {
+        "low_oil_pressure": "shutdown",
+        "low_fuel_level": "warning",
+    }
+    oil = "binary_sensor.generator_low_oil_pressure"
+    assert _state(hass, oil) == "on"
+    assert _attributes(hass, oil)["condition"] == "shutdown"
+    fuel = "binary_sensor.generator_low_fuel_level"
+    assert _state(hass, fuel) == "on"
+    assert _attributes(hass, fuel)["condition"] == "warning"
+    stop = "binary_sensor.generator_emergency_stop"
+    assert _state(hass, stop) == "off"
+    assert _attributes(hass, stop)["condition"] == "not_active"
+    # A shutdown alarm on a normal day: the set could not take over.
+    assert _state(hass, SITE) == "fault"
+
+
+async def test_alarm_page_refused_shows_alarms_unknown(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """No alarm page read: the alarm sensors are unavailable, not "no alarm"."""
+    sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
+    await _refresh(hass, site)
+    assert _state(hass, ALARM_ACTIVE) == "on"
+
+    _refuse(sim, dse_gencomm.alarm_block(sim.site.config.model_code).address)
+    await _refresh(hass, site)
+    assert _state(hass, ALARM_ACTIVE) == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == (
+        STATE_UNAVAILABLE
+    )
+    # Page 4 is read with the alarms and goes with them; status still reads.
+    assert _state(hass, "sensor.mains_voltage_l1") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+
+    sim.faults.disable()
+    await _refresh(hass, site)
+    assert _state(hass, ALARM_ACTIVE) == "on"
+    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == "on"
+
+
+async def test_garbled_engine_state_is_not_guessed(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A corrupted engine-state word shows as unknown, not as some state."""
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.addresses = frozenset({dse_gencomm.ENGINE_BLOCK.address})
+    sim.faults.corrupt_style = CorruptStyle.VALUES
+    sim.faults.enable(rate=1.0, kinds={FaultKind.CORRUPT: 1.0})
+    await _refresh(hass, site)
+    assert sim.faults.counts[FaultKind.CORRUPT] >= 1
+    assert _state(hass, "sensor.generator_engine_state") == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.generator_control_mode") == "auto"
+
+    sim.faults.disable()
+    await _refresh(hass, site)
+    assert _state(hass, "binary_sensor.generator_running") == "off"
+
+
+# --- Generator on load ------------------------------------------------------
+
+
+async def test_test_run_on_load_and_power_from_the_phases(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A test on load reads as a test run; power survives a refused totals page."""
+    sim.site.set_mode(ControlMode.TEST_ON_LOAD)
+    await _refresh(hass, site)
+    assert _state(hass, SITE) == "test_run"
+
+    sim.site.press_key(ControlKey.START_ENGINE)  # the start button on the panel
+    sim.advance(60)  # crank, run up, take the load
+    await _refresh(hass, site)
+    assert _state(hass, "binary_sensor.generator_running") == "on"
+    assert _state(hass, POSITION) == "generator"
+    assert _state(hass, SITE) == "test_run"
+    power = float(_state(hass, "sensor.generator_active_power"))
+    unit = _attributes(hass, "sensor.generator_active_power")["unit_of_measurement"]
+    assert unit == "kW"
+    assert power > 1  # the store's load
+    assert _state(hass, "sensor.generator_run_hours") != STATE_UNAVAILABLE
+
+    # Page 6 (total power) is refused: the phases on page 4 still add up.
+    _refuse(sim, dse_gencomm.POWER_BLOCK.address)
+    await _refresh(hass, site)
+    assert float(_state(hass, "sensor.generator_active_power")) == pytest.approx(
+        power, abs=0.01
+    )
+    assert _state(hass, "sensor.generator_run_hours") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.generator_energy_delivered") == STATE_UNAVAILABLE
+
+
+# --- Fuel tank ----------------------------------------------------------------
+
+
+async def test_tank_sensor_wire_break(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A broken level loop: no made-up litres, a problem that says why."""
+    assert _state(hass, TANK_FAULT) == "off"
+    sim.site.set_tank_sensor_fault(2.0)  # below 3.6 mA: the loop is open
+    await _refresh(hass, site)
+    assert _state(hass, TANK_FAULT) == "on"
+    assert _attributes(hass, TANK_FAULT)["fault"] == "wire_break"
+    for entity_id in FUEL_SENSORS:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    # The controller's own sender is still shown for what it is.
+    assert float(_state(hass, "sensor.generator_fuel_level_controller")) > 0
+
+    sim.site.set_tank_sensor_fault(None)
+    await _refresh(hass, site)
+    assert _state(hass, TANK_FAULT) == "off"
+    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+
+
+# --- I/O module variants ------------------------------------------------------
+
+
+async def test_io_module_without_relay_has_no_heater(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """No heater relay configured: no heater entity that could never be read."""
+    entry = _with_data(
+        site_entry(sim, devices=(SUBENTRY_IO_MODULE,)),
+        SUBENTRY_IO_MODULE,
+        {CONF_RELAY_KIND: RELAY_NONE},
+    )
+    await _load(hass, entry)
+    assert hass.states.get(HEATER) is None
+    assert float(_state(hass, ROOM)) == pytest.approx(
+        sim.site.room.temperature_c, abs=0.1
+    )
+    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+    # Nothing measures the mains or the switch without generator or ATS.
+    assert hass.states.get("binary_sensor.mains_available") is None
+    assert hass.states.get(POSITION) is None
+
+
+@pytest.fixture
+async def register_relay_sim(socket_enabled: None) -> AsyncIterator[SimulatedSite]:
+    """A site whose I/O module switches the heater with holding register 5."""
+    config = SiteConfig(
+        io=IoModuleConfig(
+            tank_capacity_l=200.0,
+            relay_kind=RelayKind.HOLDING_REGISTER,
+            relay_address=5,
+        )
+    )
+    async with SimulatedSite.serve(scenario="normal", speed=0, config=config) as sim:
+        yield sim
+
+
+async def test_heater_relay_in_a_holding_register(
+    hass: HomeAssistant, register_relay_sim: SimulatedSite
+) -> None:
+    """The heater state is read from the register the module uses."""
+    sim = register_relay_sim
+    entry = await _load(
+        hass,
+        _with_data(
+            site_entry(sim, devices=(SUBENTRY_IO_MODULE,)),
+            SUBENTRY_IO_MODULE,
+            {CONF_RELAY_KIND: RelayKind.HOLDING_REGISTER.value, CONF_RELAY_ADDRESS: 5},
+        ),
+    )
+    assert _state(hass, HEATER) == "off"
+    sim.site.set_heater(True)
+    await _refresh(hass, entry)
+    assert _state(hass, HEATER) == "on"
+
+
+# --- Sites without a generator controller or without a transfer switch -------
+
+
+async def test_transfer_switch_only_site_through_an_outage(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """Only the ATS is connected: mains, outage and backup come from it alone."""
+    entry = await _load(hass, site_entry(sim, devices=(SUBENTRY_TRANSFER_SWITCH,)))
+    assert _state(hass, SITE) == "normal"
+    assert _state(hass, "binary_sensor.mains_available") == "on"
+    assert _state(hass, POSITION) == "mains"
+    assert _state(hass, ON_GENERATOR) == "off"
+    assert hass.states.get("sensor.generator_control_mode") is None
+
+    sim.site.lose_mains()
+    await _refresh(hass, entry)
+    assert _state(hass, "binary_sensor.mains_available") == "off"
+    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
+    assert _state(hass, SITE) == "outage_no_backup"
+
+    sim.advance(sim.site.config.timings.time_to_load() + 5)
+    await _refresh(hass, entry)
+    assert _state(hass, POSITION) == "generator"
+    assert _state(hass, ON_GENERATOR) == "on"
+    # The switch has the load on a live generator: that is backup power.
+    assert _state(hass, SITE) == "backup_power"
+
+
+async def test_generator_without_transfer_switch_tells_the_side_by_current(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """The controller drives the contactors: the load's side is where current is."""
+    entry = await _load(
+        hass, site_entry(sim, devices=(SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE))
+    )
+    assert _state(hass, POSITION) == "mains"
+    assert _state(hass, ON_GENERATOR) == "off"
+
+    sim.site.lose_mains()
+    await _refresh(hass, entry)
+    # Dead grid, set not on load yet: no current anywhere, side unknown.
+    assert _state(hass, POSITION) == STATE_UNAVAILABLE
+    assert _state(hass, ON_GENERATOR) == STATE_UNAVAILABLE
+    assert _state(hass, SITE) == "starting"
+
+    sim.advance(sim.site.config.timings.time_to_load() + 5)
+    await _refresh(hass, entry)
+    assert _state(hass, POSITION) == "generator"
+    assert _state(hass, ON_GENERATOR) == "on"
+    assert _state(hass, SITE) == "backup_power"
+
+    # Page 4 refused: neither side's current is known.
+    _refuse(sim, dse_gencomm.INSTRUMENT_BLOCK.address)
+    await _refresh(hass, entry)
+    assert _state(hass, POSITION) == STATE_UNAVAILABLE
+    assert _state(hass, ON_GENERATOR) == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.mains_available") == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.fuel_tank_consumption") == STATE_UNAVAILABLE
