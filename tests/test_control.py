@@ -23,7 +23,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sot_point.const import DOMAIN, SUBENTRY_GENERATOR
+from custom_components.sot_point.const import (
+    DOMAIN,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+)
 from custom_components.sot_point.control import SiteControl
 from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     CONTROL_KEY_ADDRESS,
@@ -31,6 +35,7 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     control_words,
 )
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
+from simulator.faults import FaultKind
 from simulator.server import SimulatedSite, writes_to
 
 from .conftest import site_entry
@@ -345,3 +350,98 @@ async def test_acknowledgement_and_refusal_are_in_the_exported_journal(
     commands = [r for r in records if r["kind"] == "command"]
     assert commands[-1]["data"]["result"] == "refused"
     assert commands[-1]["data"]["reason"] == "shutdown_alarm"
+
+
+async def test_controller_refusal_is_reported(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A command our interlocks allow but the controller refuses (exception 8).
+
+    In Auto the controller keeps the transfer to itself; the person is told
+    the controller said no, and the journal says the command failed.
+    """
+    _control(site)
+    with pytest.raises(HomeAssistantError) as refused:
+        await _call(hass, site, "transfer_load", to="mains")
+    assert refused.value.translation_key == "controller_refused"
+
+
+async def test_silent_generator_is_reported_not_commanded(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A command to a controller that stopped answering is not sent blindly."""
+    _control(site)
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
+    await _refresh(hass, site)
+    with pytest.raises(HomeAssistantError) as failed:
+        await _call(hass, site, "start_generator")
+    assert failed.value.translation_key == "generator_unavailable"
+
+
+async def test_write_lost_on_the_way_is_a_communication_error(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The write's answer is lost: the person learns it may not have arrived."""
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await _refresh(hass, site)
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DISCONNECT: 1.0})
+    with pytest.raises(HomeAssistantError) as failed:
+        await _call(hass, site, "start_generator")
+    assert failed.value.translation_key == "communication_error"
+
+
+async def test_site_without_generator_or_relay_says_so(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """Commands need a generator; the heater needs an I/O module with a relay."""
+    entry = site_entry(sim, devices=(SUBENTRY_IO_MODULE,))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as missing:
+        await _call(hass, entry, "start_generator")
+    assert missing.value.translation_key == "no_generator"
+
+    control = SiteControl(
+        hass, entry.runtime_data.coordinator, entry.runtime_data.journal
+    )
+    control.coordinator.devices.clear()
+    with pytest.raises(ServiceValidationError) as no_relay:
+        await control.async_set_heater(True, None)
+    assert no_relay.value.translation_key == "no_io_module"
+
+
+async def test_heater_write_failure_is_a_communication_error(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A relay that does not answer leaves the switch as it was, with an error."""
+    sim.faults.units = frozenset({sim.site.config.units.io or 1})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DISCONNECT: 1.0})
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(
+            "switch", "turn_off", {ATTR_ENTITY_ID: HEATER}, blocking=True
+        )
+    assert failed.value.translation_key == "communication_error"
+
+
+async def test_test_run_off_load_and_manual_return(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Off load: Manual and a start; if someone already chose Auto, nothing more."""
+    _control(site)
+    async with running(sim):
+        await _call(hass, site, "start_test_run", duration=5, with_load=False)
+    assert _dse_writes(sim) == [
+        control_words(ControlKey.SELECT_MANUAL),
+        control_words(ControlKey.START_ENGINE),
+    ]
+    async with running(sim):
+        await _call(hass, site, "set_controller_mode", mode="auto")
+    await _refresh(hass, site)
+    writes = len(_dse_writes(sim))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    await hass.async_block_till_done()
+    assert len(_dse_writes(sim)) == writes

@@ -43,7 +43,7 @@ class SiteControl:
 
     hass: HomeAssistant
     coordinator: SotPointCoordinator
-    journal: Journal | None = None
+    journal: Journal
     maintenance: bool = False
     verify_timeout: float = VERIFY_TIMEOUT_S
     verify_interval: float = VERIFY_INTERVAL_S
@@ -135,20 +135,18 @@ class SiteControl:
     def _write(
         self, result: str, what: str, context: Context | None, **extra: str
     ) -> None:
-        if self.journal is not None:
-            self.journal.add(
-                RecordKind.COMMAND,
-                {"command": what, "result": result, **extra} | _who(context),
-                context=context,
-            )
+        self.journal.add(
+            RecordKind.COMMAND,
+            {"command": what, "result": result, **extra} | _who(context),
+            context=context,
+        )
 
     async def async_set_maintenance(self, on: bool, context: Context | None) -> None:
         """Turn the maintenance lock on or off; journaled either way."""
         self.maintenance = on
-        if self.journal is not None:
-            self.journal.add(
-                RecordKind.MAINTENANCE, {"on": on} | _who(context), context=context
-            )
+        self.journal.add(
+            RecordKind.MAINTENANCE, {"on": on} | _who(context), context=context
+        )
         self.coordinator.async_update_listeners()
 
     async def async_record_fuel_delivery(
@@ -159,25 +157,22 @@ class SiteControl:
             litres, dt_util.utcnow(), tank_litres
         )
         await self.coordinator.async_save_fuel()
-        if self.journal is not None:
-            self.journal.add(
-                RecordKind.FUEL_DELIVERY,
-                {
-                    "litres": litres,
-                    "tank_litres": tank_litres,
-                    "estimate_litres": round(estimate.litres, 1),
-                }
-                | _who(context),
-                context=context,
-            )
+        self.journal.add(
+            RecordKind.FUEL_DELIVERY,
+            {
+                "litres": litres,
+                "tank_litres": tank_litres,
+                "estimate_litres": round(estimate.litres, 1),
+            }
+            | _who(context),
+            context=context,
+        )
         await self.coordinator.async_refresh()
 
     def acknowledge_alarms(
         self, alarm: str | None, name: str | None, context: Context | None
     ) -> list[str]:
         """Record who acknowledged an alarm (or every raised one); return which."""
-        if self.journal is None:
-            return []
         state = self.coordinator.data.generator
         keys = (
             [alarm] if alarm else [a.key for a in state.active_alarms] if state else []
