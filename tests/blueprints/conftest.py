@@ -1,0 +1,240 @@
+"""Blueprints in a real Home Assistant test instance, driving the simulator.
+
+The blueprint files are copied into the test instance's own config folder and
+loaded by Home Assistant's blueprint machinery; automations are created from
+them with `use_blueprint`, exactly as the UI does. The only stand-in is the
+phones: each person's `notify.mobile_app_<name>` action is a recorded service
+call (`async_mock_service`), because there are no phones here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+import shutil
+from typing import Any
+
+from freezegun import freeze_time
+from freezegun.api import TickingDateTimeFactory
+from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util, slugify
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.sot_point.control import SiteControl
+from simulator.server import SimulatedSite, writes_to
+
+BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "sot_point"
+BLUEPRINT_FILES = sorted(path.name for path in BLUEPRINTS.glob("*.yaml"))
+
+# The site's entities, as a site named "SOT-punkt Kall" has them.
+MAINS = "binary_sensor.mains_available"
+STATUS = "sensor.sot_punkt_kall_site_status"
+MODE = "select.generator_mode"
+ENGINE = "sensor.generator_engine_state"
+BACKUP = "binary_sensor.transfer_switch_on_backup_power"
+LOCK = "switch.sot_punkt_kall_maintenance_lock"
+HEATER = "switch.warm_room_heater"
+ROOM = "sensor.warm_room_room_temperature"
+LOAD = "sensor.generator_load"
+AUTONOMY = "sensor.fuel_tank_autonomy_at_current_load"
+FUEL = "sensor.fuel_tank_volume"
+AUTOMATION = "automation.sot_point_test"
+
+
+@dataclass
+class Person:
+    """Someone on the on-call list: a phone in the device registry."""
+
+    name: str
+    device_id: str
+    calls: list[ServiceCall]
+
+    @property
+    def messages(self) -> list[str]:
+        """Every message the phone received, oldest first."""
+        return [str(call.data.get("message", "")) for call in self.calls]
+
+    def actions(self) -> list[str]:
+        """Action ids of the last actionable notification the phone received."""
+        for call in reversed(self.calls):
+            actions = call.data.get("data", {}).get("actions")
+            if actions:
+                return [str(action["action"]) for action in actions]
+        return []
+
+
+def _copy_blueprints(target: Path) -> None:
+    target.mkdir(parents=True)
+    for name in BLUEPRINT_FILES:
+        shutil.copy(BLUEPRINTS / name, target / name)
+
+
+@pytest.fixture
+async def blueprint_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
+    """The test instance with its own config folder and the blueprints in it."""
+    hass.config.config_dir = str(tmp_path)
+    target = Path(hass.config.path("blueprints/automation/sot_point"))
+    await hass.async_add_executor_job(_copy_blueprints, target)
+    assert await async_setup_component(hass, "persistent_notification", {})
+    return hass
+
+
+@pytest.fixture
+def phones(blueprint_hass: HomeAssistant) -> list[Person]:
+    """Anna, Bertil and Cecilia, on call in that order, each with a phone."""
+    hass = blueprint_hass
+    entry = MockConfigEntry(domain="mobile_app", title="Mobile App")
+    entry.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    people = []
+    for name in ("Anna", "Bertil", "Cecilia"):
+        device = registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={("mobile_app", f"{name.lower()}-phone")},
+            manufacturer="Apple",
+            model="iPhone",
+            name=name,
+        )
+        calls = async_mock_service(hass, "notify", f"mobile_app_{slugify(name)}")
+        people.append(Person(name, device.id, calls))
+    return people
+
+
+async def use_blueprint(
+    hass: HomeAssistant, file_name: str, inputs: dict[str, Any]
+) -> None:
+    """Create the automation `automation.sot_point_test` from a blueprint."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": "sot_point_test",
+                "alias": "SOT point test",
+                "use_blueprint": {
+                    "path": f"sot_point/{file_name}",
+                    "input": inputs,
+                },
+            }
+        },
+    )
+    await settle()
+    state = hass.states.get(AUTOMATION)
+    assert state is not None, "the automation was not created"
+    assert state.state == "on"
+
+
+def control(entry: MockConfigEntry) -> SiteControl:
+    """The site's control with command verification fast enough for tests."""
+    site_control: SiteControl = entry.runtime_data.control
+    site_control.verify_interval = 0.05
+    site_control.verify_timeout = 2.0
+    return site_control
+
+
+async def settle() -> None:
+    """Let Home Assistant act on what just happened.
+
+    Not `async_block_till_done`: that waits for every automation run, and a
+    run waiting for someone to answer a notification is exactly what these
+    tests look at.
+    """
+    for _ in range(10):
+        await asyncio.sleep(0.01)
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Read the simulator now and let Home Assistant react to it."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await settle()
+
+
+async def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait until `check` holds (automation runs go on meanwhile)."""
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still not so after {seconds} s")
+
+
+@pytest.fixture
+def clock(hass: HomeAssistant) -> Iterator[TickingDateTimeFactory]:
+    """A clock that runs, from Wednesday 9 December 2026, 12:00, and can jump.
+
+    It keeps ticking (unlike `freezer`), because commands to the simulator are
+    verified with real sleeps; `later` jumps it forward.
+    """
+    start = datetime(2026, 12, 9, 12, 0, tzinfo=dt_util.get_default_time_zone())
+    with freeze_time(start, tick=True) as factory:
+        assert isinstance(factory, TickingDateTimeFactory)
+        yield factory
+
+
+async def later(
+    hass: HomeAssistant, clock: TickingDateTimeFactory, delta: timedelta
+) -> None:
+    """Move Home Assistant's clock on: delays and wait timeouts run out."""
+    clock.tick(delta)
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await settle()
+
+
+@asynccontextmanager
+async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
+    """Let simulated time pass in the background (commands are verified)."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            sim.advance(speed * 0.02)
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def until(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    check: Callable[[], bool],
+    seconds: float = 10.0,
+) -> None:
+    """Refresh the site until `check` holds (while simulated time runs)."""
+    async with asyncio.timeout(seconds):
+        while not check():
+            await refresh(hass, entry)
+
+
+def dse_writes(sim: SimulatedSite) -> list[list[int]]:
+    """Every control word written to the generator controller."""
+    return [w.values for w in writes_to(sim.writes, sim.site.config.units.dse)]
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def press(hass: HomeAssistant, action: str, user_id: str | None = None) -> None:
+    """A person presses a button in an actionable notification."""
+    hass.bus.async_fire(
+        "mobile_app_notification_action",
+        {"action": action},
+        context=Context(user_id=user_id),
+    )
