@@ -12,6 +12,7 @@ import argparse
 import asyncio
 from contextlib import suppress
 import fcntl
+from pathlib import Path
 import signal
 import sys
 import time
@@ -36,13 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sim-port", type=int, default=5020)
     parser.add_argument("--page-port", type=int, default=8080)
     parser.add_argument("--ingress-port", type=int, default=8099)
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="config, logs and lock (.demo)",
+    )
     return parser
 
 
-def _lock() -> object:
+def _lock(state_dir: Path) -> object:
     """Hold the demo lock, or say that a demo is already running."""
-    STATE_DIR.mkdir(exist_ok=True)
-    handle = (STATE_DIR / "demo.lock").open("w")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = (state_dir / "demo.lock").open("w")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -72,7 +79,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
     )
     await wait_for_port(args.sim_port, 30, simulator)
 
-    config_dir = STATE_DIR / "config"
+    config_dir = args.state_dir / "config"
     write_config(config_dir, args.ha_port)
     hass = children.start(
         "homeassistant",
@@ -106,7 +113,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
             "--token",
             token,
             "--data-dir",
-            str(STATE_DIR / "infopage"),
+            str(args.state_dir / "infopage"),
             "--port",
             str(args.page_port),
             "--ingress-port",
@@ -164,10 +171,10 @@ def _print_block(urls: dict[str, str]) -> None:
 def main() -> int:
     """Run the demo until Ctrl-C; 1 with a one-line reason when it cannot start."""
     args = _parser().parse_args()
-    children = Children(STATE_DIR)
+    children = Children(args.state_dir)
     lock: object = None
     try:
-        lock = _lock()
+        lock = _lock(args.state_dir)
         check_ports(
             {
                 "ha": args.ha_port,
