@@ -176,6 +176,15 @@ class SiteConfig:
     # sites.md §5: whether a telemetry start puts the set on load depends on
     # the module's configuration; off load is the cautious default.
     telemetry_start_on_load: bool = False
+    # The controller's real-time clock (page 7, 1792): seconds since 1970 it
+    # shows at simulated time 0 (None: the host's clock when the site is
+    # built), plus how far it is set wrong. It then runs with simulated time.
+    clock_start: float | None = None
+    clock_offset_s: float = 0.0
+    # The controller's maintenance timer (1794): seconds of simulated time
+    # until the next service is due; it counts on below zero once overdue.
+    # Assumption: half a year, the calendar interval common on standby sets.
+    maintenance_due_in_s: float = 182.0 * 86400
     # Longest model step in seconds: timers end exactly on their deadline
     # whatever this is; it only bounds the integration of the slow physics.
     max_step: float = 1.0

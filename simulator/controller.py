@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+import time
 
 from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
 from custom_components.sot_point.hardware.state import (
@@ -149,6 +150,21 @@ class Counters:
 
 
 @dataclass(slots=True)
+class Clock:
+    """The controller's real-time clock: simulated time plus where it started."""
+
+    epoch_at_zero: float
+
+    def read(self, now: float) -> int:
+        """Seconds since 1970 the clock shows at simulated time `now`."""
+        return int(self.epoch_at_zero + now)
+
+    def set(self, now: float, epoch_seconds: float) -> None:
+        """Set the clock (a GenComm write to 1792) at simulated time `now`."""
+        self.epoch_at_zero = epoch_seconds - now
+
+
+@dataclass(slots=True)
 class AmfController:
     """The AMF controller's logic."""
 
@@ -160,6 +176,9 @@ class AmfController:
     deadline: float | None = None
     switch: TransferSwitch = field(default_factory=TransferSwitch)
     counters: Counters = field(default_factory=Counters)
+    clock: Clock = field(init=False)
+    # Simulated time at which the next service is due (1794 counts down to it).
+    maintenance_due: float = field(init=False)
     mains_failed: bool = False
     manual_run: bool = False
     telemetry_run: bool = False
@@ -175,8 +194,13 @@ class AmfController:
     _inputs: Inputs = field(default_factory=Inputs)
 
     def __post_init__(self) -> None:
-        """Build the alarm slots for the configured model."""
+        """Build the alarm slots for the configured model; start the clock."""
         self.alarms = AlarmTable(self.config.model_code)
+        start = self.config.clock_start
+        if start is None:
+            start = time.time()
+        self.clock = Clock(start + self.config.clock_offset_s)
+        self.maintenance_due = self.config.maintenance_due_in_s
 
     # -- reading -----------------------------------------------------------
 
@@ -189,6 +213,10 @@ class AmfController:
     def on_load(self) -> bool:
         """Whether the generator feeds the load now."""
         return self.switch.position is TransferPosition.GENERATOR
+
+    def time_to_maintenance(self, now: float) -> float:
+        """Seconds until the next service at `now`; negative once overdue."""
+        return self.maintenance_due - now
 
     def next_deadline(self) -> float | None:
         """The earliest timer still to run out, in simulated seconds."""

@@ -160,7 +160,7 @@ class DseDevice:
     def write(
         self, function: int, address: int, values: Sequence[int] | Sequence[bool]
     ) -> ModbusError | None:
-        """FC16 only: a control key at 4104, or page 7 totals."""
+        """FC16 only: a control key at 4104, or page 7 (clock, timer, totals)."""
         if function != FUNCTION_WRITE_REGISTERS:
             return ModbusError.ILLEGAL_FUNCTION
         words = [int(v) for v in values]
@@ -195,17 +195,30 @@ class DseDevice:
         # Page 7 is writable (G129 p.41), but only whole values.
         if covered != set(range(address, address + len(words))):
             return ModbusError.ILLEGAL_ADDRESS
-        counters = self.site.controller.counters
+        if any(isinstance(value, Unavailable) for value in values.values()):
+            return ModbusError.ILLEGAL_VALUE
         for key, value in values.items():
-            if isinstance(value, Unavailable):
-                return ModbusError.ILLEGAL_VALUE
-            if key == "run_time":
-                counters.run_seconds = float(value)
-            elif key == "energy_positive":
-                counters.energy_kwh = float(value)
-            elif key == "number_of_starts":
-                counters.starts = int(value)
+            self._set_page_7(key, float(value))
         return None
+
+    def _set_page_7(self, key: str, value: float) -> None:
+        site = self.site
+        controller = site.controller
+        counters = controller.counters
+        if key == "controller_clock":
+            controller.clock.set(site.now, value)
+        elif key == "time_to_maintenance":
+            controller.maintenance_due = site.now + value
+        elif key == "maintenance_due_at":
+            # 1796 reads as clock + timer, so a date is taken the same way.
+            due_in = value - controller.clock.read(site.now)
+            controller.maintenance_due = site.now + due_in
+        elif key == "run_time":
+            counters.run_seconds = value
+        elif key == "energy_positive":
+            counters.energy_kwh = value
+        elif key == "number_of_starts":
+            counters.starts = int(value)
 
     def image(self) -> dict[int, int]:
         """Every served register, gaps reading GenComm's "unimplemented"."""
@@ -295,8 +308,14 @@ def _mains_values(site: Site) -> dict[str, Value]:
 
 def _total_values(site: Site) -> dict[str, Value]:
     kw = site.generator_kw()
-    counters = site.controller.counters
+    controller = site.controller
+    counters = controller.counters
+    clock = controller.clock.read(site.now)
+    due_in = round(controller.time_to_maintenance(site.now))
     return {
+        "controller_clock": clock,
+        "time_to_maintenance": due_in,
+        "maintenance_due_at": clock + due_in,
         "generator_total_power": round(kw * 1000),
         "load_percent": 100.0 * kw / site.config.engine.rated_kw,
         "run_time": int(counters.run_seconds),

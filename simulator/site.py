@@ -14,6 +14,7 @@ import heapq
 import inspect
 import math
 import random
+import time
 
 from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
 from custom_components.sot_point.hardware.state import (
@@ -337,6 +338,16 @@ class Site:
         """Force the tank transmitter's loop current (None: a healthy loop)."""
         self.tank_sensor_ma = milliamps
 
+    def set_clock_offset(self, seconds: float) -> None:
+        """Set the controller's clock `seconds` ahead of this computer's."""
+        self.controller.clock.set(self.now, time.time() + seconds)
+        self._note(f"controller clock {seconds:+.0f} s off")
+
+    def set_maintenance_due_in(self, seconds: float) -> None:
+        """Start the maintenance timer over (negative: already overdue)."""
+        self.controller.maintenance_due = self.now + seconds
+        self._note(f"maintenance due in {seconds:.0f} s")
+
     def inject_alarm(
         self, name: str, condition: AlarmCondition = AlarmCondition.SHUTDOWN
     ) -> None:
@@ -415,6 +426,8 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "tank_sensor_ok": lambda site: site.set_tank_sensor_fault(None),
     "inject_alarm": _inject_alarm,
     "release_alarm": lambda site, name: site.release_alarm(name),
+    "clock_offset": lambda site, seconds: site.set_clock_offset(seconds),
+    "maintenance_due_in": lambda site, seconds: site.set_maintenance_due_in(seconds),
 }
 
 

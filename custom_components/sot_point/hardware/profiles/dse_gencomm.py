@@ -130,7 +130,14 @@ POWER_SPECS = (
         "load_percent", 1558, signed=True, scale=0.1, unit="%", valid=(-200, 300)
     ),
 )
+# Page 7 opens with the controller's clock and its maintenance timer; reading
+# them with the counters costs no extra request (the block grows 12 -> 18).
+CLOCK_SPEC = RegisterSpec("controller_clock", 1792, words=2, unit="s")
 COUNTER_SPECS = (
+    CLOCK_SPEC,
+    # Negative once the service is overdue (one source, G129).
+    RegisterSpec("time_to_maintenance", 1794, words=2, signed=True, unit="s"),
+    RegisterSpec("maintenance_due_at", 1796, words=2, unit="s"),
     RegisterSpec("run_time", 1798, words=2, unit="s"),
     RegisterSpec("energy_positive", 1800, words=2, scale=0.1, unit="kWh"),
     RegisterSpec("energy_negative", 1802, words=2, scale=0.1, unit="kWh"),
@@ -330,6 +337,8 @@ ENGINE_BLOCK = block_for("engine", ENGINE_SPECS)
 INSTRUMENT_BLOCK = block_for("instruments", INSTRUMENT_SPECS)
 POWER_BLOCK = block_for("power", POWER_SPECS)
 COUNTER_BLOCK = block_for("counters", COUNTER_SPECS)
+# Read alone after the clock is set, to check what the controller took.
+CLOCK_BLOCK = block_for("clock", (CLOCK_SPEC,))
 
 ALL_VALUE_SPECS = (
     *STATUS_SPECS,
@@ -345,8 +354,9 @@ def read_plan(model_code: int) -> ReadPlan:
 
     A full poll is status + engine state (every second), page 4 and the alarm
     page (at the slower instrument rate): four requests. Pages 6 and 7 hold
-    totals (load, run time, kWh, starts) that move slowly, so they have their own
-    longer interval rather than adding two requests to every full poll.
+    totals (load, clock, maintenance timer, run time, kWh, starts) that move
+    slowly, so they have their own longer interval rather than adding two
+    requests to every full poll.
     """
     return ReadPlan(
         status=(STATUS_BLOCK, ENGINE_BLOCK),
