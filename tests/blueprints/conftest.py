@@ -81,13 +81,21 @@ def _copy_blueprints(target: Path) -> None:
 
 
 @pytest.fixture
-async def blueprint_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
+async def blueprint_hass(
+    hass: HomeAssistant, tmp_path: Path
+) -> AsyncIterator[HomeAssistant]:
     """The test instance with its own config folder and the blueprints in it."""
     hass.config.config_dir = str(tmp_path)
     target = Path(hass.config.path("blueprints/automation/sot_point"))
     await hass.async_add_executor_job(_copy_blueprints, target)
     assert await async_setup_component(hass, "persistent_notification", {})
-    return hass
+    yield hass
+    # Stop the automations before Home Assistant stops: a time-pattern
+    # trigger's next tick must not outlive the test.
+    if hass.services.has_service("automation", "turn_off"):
+        await hass.services.async_call(
+            "automation", "turn_off", {"entity_id": "all"}, blocking=True
+        )
 
 
 @pytest.fixture
