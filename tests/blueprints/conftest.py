@@ -10,7 +10,7 @@ call (`async_mock_service`), because there are no phones here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,7 +49,6 @@ ROOM = "sensor.warm_room_room_temperature"
 LOAD = "sensor.generator_load"
 AUTONOMY = "sensor.fuel_tank_autonomy_at_current_load"
 FUEL = "sensor.fuel_tank_volume"
-AUTOMATION = "automation.sot_point_test"
 
 
 @dataclass
@@ -90,8 +89,12 @@ async def blueprint_hass(
     await hass.async_add_executor_job(_copy_blueprints, target)
     assert await async_setup_component(hass, "persistent_notification", {})
     yield hass
-    # Stop the automations before Home Assistant stops: a time-pattern
-    # trigger's next tick must not outlive the test.
+    # Before Home Assistant stops: a time-pattern trigger's next tick must
+    # not outlive the test.
+    await _stop_automations(hass)
+
+
+async def _stop_automations(hass: HomeAssistant) -> None:
     if hass.services.has_service("automation", "turn_off"):
         await hass.services.async_call(
             "automation", "turn_off", {"entity_id": "all"}, blocking=True
@@ -122,25 +125,36 @@ def phones(blueprint_hass: HomeAssistant) -> list[Person]:
 async def use_blueprint(
     hass: HomeAssistant, file_name: str, inputs: dict[str, Any]
 ) -> None:
-    """Create the automation `automation.sot_point_test` from a blueprint."""
+    """Create one automation from a blueprint, as the UI does."""
+    await use_blueprints(hass, {file_name: inputs})
+
+
+async def use_blueprints(
+    hass: HomeAssistant, blueprints: dict[str, dict[str, Any]]
+) -> None:
+    """Create one automation per blueprint, `automation.<file name>`, and check it."""
     assert await async_setup_component(
         hass,
         "automation",
         {
-            "automation": {
-                "id": "sot_point_test",
-                "alias": "SOT point test",
-                "use_blueprint": {
-                    "path": f"sot_point/{file_name}",
-                    "input": inputs,
-                },
-            }
+            "automation": [
+                {
+                    "id": Path(file_name).stem,
+                    "alias": Path(file_name).stem,
+                    "use_blueprint": {
+                        "path": f"sot_point/{file_name}",
+                        "input": inputs,
+                    },
+                }
+                for file_name, inputs in blueprints.items()
+            ]
         },
     )
     await settle()
-    state = hass.states.get(AUTOMATION)
-    assert state is not None, "the automation was not created"
-    assert state.state == "on"
+    for file_name in blueprints:
+        state = hass.states.get(f"automation.{Path(file_name).stem}")
+        assert state is not None, f"no automation from {file_name}"
+        assert state.state == "on", f"{file_name}: {state.attributes}"
 
 
 def control(entry: MockConfigEntry) -> SiteControl:
@@ -178,16 +192,25 @@ async def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> None:
 
 
 @pytest.fixture
-def clock(hass: HomeAssistant) -> Iterator[TickingDateTimeFactory]:
+async def clock(
+    blueprint_hass: HomeAssistant,
+) -> AsyncIterator[TickingDateTimeFactory]:
     """A clock that runs, from Wednesday 9 December 2026, 12:00, and can jump.
 
     It keeps ticking (unlike `freezer`), because commands to the simulator are
-    verified with real sleeps; `later` jumps it forward.
+    verified with real sleeps; `later` jumps it forward. Leaving it turns time
+    back to today, so everything that waits on a timer (automations, the
+    site's polls and their timeouts) is stopped first.
     """
+    hass = blueprint_hass
     start = datetime(2026, 12, 9, 12, 0, tzinfo=dt_util.get_default_time_zone())
     with freeze_time(start, tick=True) as factory:
         assert isinstance(factory, TickingDateTimeFactory)
         yield factory
+        await _stop_automations(hass)
+        for entry in hass.config_entries.async_entries("sot_point"):
+            await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
 
 
 async def later(
