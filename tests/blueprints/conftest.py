@@ -61,8 +61,18 @@ class Person:
 
     @property
     def messages(self) -> list[str]:
-        """Every message the phone received, oldest first."""
-        return [str(call.data.get("message", "")) for call in self.calls]
+        """Every message the phone received, oldest first.
+
+        A message is one paragraph as a phone shows it: the YAML around the
+        template must not leak line breaks or indentation into it.
+        """
+        messages = [str(call.data.get("message", "")) for call in self.calls]
+        titles = [str(call.data.get("title", "")) for call in self.calls]
+        for text in messages + titles:
+            assert "\n" not in text, text
+            assert "  " not in text, text
+            assert text == text.strip(), text
+        return messages
 
     def actions(self) -> list[str]:
         """Action ids of the last actionable notification the phone received."""

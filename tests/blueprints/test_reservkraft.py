@@ -148,3 +148,102 @@ async def test_no_answer_goes_to_the_next_then_a_persistent_notification(
     assert f"sot_point_outage_{site.entry_id}" in notes
     assert "ingen på jourlistan svarade" in str(notes)
     assert dse_writes(sim) == []
+
+
+async def test_maintenance_lock_nothing_asked_nothing_written(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+) -> None:
+    """Lock on, run by hand: people are told the lock is on; no question, no command."""
+    anna, bertil, _ = phones
+    sim.site.set_mode(ControlMode.MANUAL)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": LOCK}, blocking=True
+    )
+    await refresh(hass, site)
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(bertil.calls) == 1)
+    for person in (anna, bertil):
+        assert "Underhållslåset är på" in person.messages[0]
+        assert person.actions() == []
+    assert dse_writes(sim) == []
+
+
+async def test_auto_fails_to_start_someone_goes(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Auto, but no backup power after 3 minutes: who goes? Anna does; all hear it."""
+    anna, bertil, _ = phones
+    sim.site.fail_next_cranks(3)
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(anna.calls) == 1)
+    await later(hass, clock, timedelta(minutes=3, seconds=1))
+    await wait_for(lambda: len(anna.actions()) == 2)
+    assert "Kan du åka till butiken?" in anna.messages[-1]
+    going, _ = anna.actions()
+    assert going.startswith("GO_")
+
+    press(hass, going)
+    await wait_for(lambda: "Anna åker till butiken" in bertil.messages[-1])
+    assert dse_writes(sim) == []
+
+
+async def test_manual_site_asks_before_moving_the_load_back(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Mains back, site run by hand: asked first; load to mains, cool-down, stop.
+
+    Once the load is on the mains the outage is over, and everyone hears how
+    long it lasted.
+    """
+    anna, bertil, _ = phones
+    control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    start, _ = anna.actions()
+    async with running(sim):
+        press(hass, start)
+        await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
+        await wait_for(lambda: "Reservkraften går" in anna.messages[-1])
+
+        sim.site.restore_mains()
+        await refresh(hass, site)
+        assert state_of(hass, MAINS) == "on"
+        assert state_of(hass, BACKUP) == "on"  # nothing moves by itself
+        await later(hass, clock, timedelta(minutes=2, seconds=1))
+        await wait_for(lambda: len(anna.actions()) == 2)
+        to_mains, _ = anna.actions()
+        assert to_mains.startswith("TO_MAINS_")
+        assert "Flytta lasten tillbaka till nätet?" in anna.messages[-1]
+        assert sim.site.controller.on_load
+
+        press(hass, to_mains)
+        await until(hass, site, lambda: state_of(hass, BACKUP) == "off")
+        await wait_for(lambda: "Lasten ligger på nätet igen" in bertil.messages[-1])
+        assert dse_writes(sim)[-1] == control_words(ControlKey.TRANSFER_TO_MAINS)
+        assert state_of(hass, ENGINE) == "running"  # cooling down off load
+
+        await later(hass, clock, timedelta(minutes=5, seconds=1))
+        await wait_for(
+            lambda: dse_writes(sim)[-1] == control_words(ControlKey.SELECT_STOP)
+        )
+        await until(hass, site, lambda: "Avbrottet är över" in anna.messages[-1])
