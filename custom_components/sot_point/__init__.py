@@ -14,7 +14,9 @@ from .coordinator import SotPointConfigEntry, SotPointCoordinator, SotPointData
 from .export import async_register_export_view
 from .hardware.client import ConnectionPool
 from .journal import Journal
+from .notices import async_setup_notice_services
 from .services import async_setup_services
+from .websocket import async_setup_websocket
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -29,6 +31,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the site services once, whatever sites there are."""
     async_setup_services(hass)
+    async_setup_notice_services(hass)
+    async_setup_websocket(hass)
     async_register_export_view(hass)
     return True
 
