@@ -1,0 +1,119 @@
+"""Every blueprint passes Home Assistant's own blueprint validation and our rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+from typing import Any
+from urllib.parse import quote
+
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+
+from .conftest import BLUEPRINT_FILES, BLUEPRINTS
+
+SOURCE = (
+    "https://github.com/sot-point/sot-point/blob/main/blueprints/automation/sot_point/"
+)
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _load(name: str) -> Blueprint:
+    return Blueprint(
+        load_yaml_dict(str(BLUEPRINTS / name)),
+        expected_domain="automation",
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+
+
+def _sections(blueprint: Blueprint) -> dict[str, Any]:
+    sections: dict[str, Any] = blueprint.data["blueprint"]["input"]
+    return sections
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+def test_the_four_blueprints_are_there() -> None:
+    """The four automations of issue 7, and nothing else."""
+    assert BLUEPRINT_FILES == [
+        "larm_och_eskalering.yaml",
+        "provkorning.yaml",
+        "reservkraft_vid_stromavbrott.yaml",
+        "varmestuga.yaml",
+    ]
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_valid_for_home_assistant_2026_10(name: str) -> None:
+    """HA's schema accepts it; it asks for 2026.10 and uses nothing newer."""
+    blueprint = _load(name)
+    assert blueprint.domain == "automation"
+    assert blueprint.metadata["homeassistant"] == {"min_version": "2026.10.0"}
+    assert blueprint.metadata["source_url"] == SOURCE + name
+    text = (BLUEPRINTS / name).read_text(encoding="utf-8")
+    # `visible` (conditional inputs) needs 2026.11; old syntax is not used.
+    assert not re.search(r"^\s+visible:", text, re.MULTILINE)
+    assert not re.search(r"^\s+-?\s*(platform|service):", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_description_says_what_it_does_and_never_does_swedish_first(
+    name: str,
+) -> None:
+    """One description, Swedish then English, each with its "never" paragraph."""
+    blueprint = _load(name)
+    name_sv, name_en = blueprint.name.split(" / ")
+    assert name_sv
+    assert name_en
+    description: str = blueprint.metadata["description"]
+    swedish = description.index("**Svenska.**")
+    english = description.index("**English.**")
+    assert swedish == 0 < english
+    assert "**Den gör aldrig:**" in description[swedish:english]
+    assert "**It never:**" in description[english:]
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_inputs_in_sections_with_filtered_selectors(name: str) -> None:
+    """Inputs sit in named sections; entities, sites and phones are filtered."""
+    blueprint = _load(name)
+    for section in _sections(blueprint).values():
+        assert set(section) >= {"name", "input"}, section
+        for key, field in section["input"].items():
+            selector = field["selector"]
+            if "entity" in selector:
+                filters = selector["entity"]["filter"]
+                helpers = [["input_boolean"], ["schedule"]]
+                assert all(
+                    f.get("integration") == "sot_point"
+                    or _as_list(f.get("domain")) in helpers
+                    for f in filters
+                ), key
+            if "config_entry" in selector:
+                assert selector["config_entry"] == {"integration": "sot_point"}
+            if "device" in selector:
+                assert selector["device"]["filter"] == [{"integration": "mobile_app"}]
+                assert selector["device"]["multiple"] is True
+
+
+def test_readme_has_an_import_badge_per_blueprint() -> None:
+    """Each blueprint can be imported from the README with one click; a real form."""
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("## Blueprints")
+    section = readme[start : readme.index("\n## ", start)]
+    assert readme.index("## Blueprints") < readme.index("## Licence")
+    for name in BLUEPRINT_FILES:
+        link = (
+            "https://my.home-assistant.io/redirect/blueprint_import/"
+            f"?blueprint_url={quote(SOURCE + name, safe='')}"
+        )
+        assert link in section, name
+    image = "docs/images/blueprint_varmestuga_form.png"
+    assert f"]({image})" in section
+    assert (README.parent / image).stat().st_size > 10_000
