@@ -78,6 +78,7 @@ RESULTS: Final = {
         "failed": "misslyckades",
     },
 }
+NOTICE_ACTIONS: Final = {"published": "publicerat", "cleared": "borttaget"}
 ONGOING: Final = "pågår"
 FUEL_SOURCES: Final = {
     "tank_level": "enligt tanknivån",
@@ -302,7 +303,8 @@ def _maintenance_cells(
 
 
 def _notice_cells(cells: dict[str, str], data: Mapping[str, Any], _t: Texts) -> None:
-    cells["Beskrivning"] = str(data.get("message") or "")
+    cells["Resultat"] = NOTICE_ACTIONS.get(str(data.get("action")), "")
+    cells["Beskrivning"] = str(data.get("text_sv") or data.get("message") or "")
 
 
 _KIND_CELLS: Final = {
@@ -338,12 +340,10 @@ def _result(kind: RecordKind, value: Any) -> str:
 
 
 def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
+    """A stored figure; None when unknown (JSON keeps numbers as numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        return float(value)
-    except TypeError, ValueError:
-        return None
+    return float(value)
 
 
 def _div(value: Any, by: float) -> float | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
@@ -147,7 +148,6 @@ class _OpenTestRun:
     record_id: str
     started: datetime
     reached_running: bool = False
-    stopping_alarm: bool = False
     on_load: bool = False
     load_sum_kw: float = 0.0
     load_samples: int = 0
@@ -156,9 +156,7 @@ class _OpenTestRun:
     _TIMES = ("started",)
 
     def sample(self, state: SiteState, generator: GeneratorState) -> None:
-        """Take this cycle's engine, load and alarms into account."""
-        if generator.has_stopping_alarm:
-            self.stopping_alarm = True
+        """Take this cycle's engine and load into account."""
         if state.transfer and state.transfer.position is TransferPosition.GENERATOR:
             self.on_load = True
         if generator.engine is not EngineState.RUNNING:
@@ -241,7 +239,19 @@ class Journal:
 
     async def async_load(self) -> None:
         """Read the stored journal and start listening for Home Assistant's stop."""
-        stored = await self._store.async_load()
+        try:
+            stored = await self._store.async_load()
+        except UnsupportedStorageVersionError, NotImplementedError:
+            # Written by a release that knows a layout this one does not: keep
+            # the site running and journaling in memory, and the file as it is.
+            LOGGER.error(
+                "%s: cannot read the stored journal (saved by another version "
+                "of SOT Point?); it is left as it is, and new records are kept "
+                "only until Home Assistant stops",
+                self._site,
+            )
+            self._store.make_read_only()
+            stored = None
         if stored:
             self._restore(stored)
         await async_load_texts(self._hass)
@@ -377,12 +387,13 @@ class Journal:
         names one.
         """
         kind = RecordKind(kind)
-        body = dict(data)
+        # Plain values only, so the record reads the same after a restart.
+        body = {str(key): _plain(value) for key, value in data.items()}
         if context is not None and context.user_id and not body.get("user_id"):
             body["user_id"] = context.user_id
         record = self._append(kind, dt_util.as_utc(at or dt_util.utcnow()), body)
         if kind is RecordKind.FUEL_DELIVERY and self._outage is not None:
-            self._outage.delivered_l += _number(body.get("litres")) or 0.0
+            self._outage.delivered_l += float(body.get("litres") or 0.0)
         event_type = _event_for_added(record)
         if event_type is not None:
             self._fire(event_type, record, body, context)
@@ -729,11 +740,9 @@ class Journal:
     def _end_test_run(
         self, run: _OpenTestRun, state: SiteState, generator: GeneratorState
     ) -> None:
-        failed = (
-            not run.reached_running
-            or run.stopping_alarm
-            or generator.has_stopping_alarm
-        )
+        # A shutdown alarm ends a test run at once (the site reads fault),
+        # so the state that ends it is the one that shows the alarm.
+        failed = not run.reached_running or generator.has_stopping_alarm
         data = {
             "ended": state.updated.isoformat(),
             "duration_s": _seconds(state.updated - run.started),
@@ -767,13 +776,6 @@ def _seconds(delta: timedelta) -> float:
 def _name(value: Enum | None) -> str | None:
     """An enum member as the lower-case word used in records and texts."""
     return None if value is None else value.name.lower()
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except TypeError, ValueError:
-        return None
 
 
 def _plain(value: Any) -> Any:

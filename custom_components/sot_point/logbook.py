@@ -124,21 +124,14 @@ class Texts:
         text = self.lookup("exceptions", f"refused_{reason}.message")
         return reason if text is None else _fill(text, {"detail": detail})
 
-    def number(self, value: Any, decimals: int = 1) -> str:
+    def number(self, value: float, decimals: int = 1) -> str:
         """A number with the language's decimal mark and no needless zeros."""
-        try:
-            text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
-        except TypeError, ValueError:
-            return "?"
+        text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if self.language == "sv" else text
 
-    def duration(self, seconds: Any) -> str:
+    def duration(self, seconds: float) -> str:
         """A duration as hours and minutes (seconds when under a minute)."""
-        try:
-            total = round(float(seconds))
-        except TypeError, ValueError:
-            return "?"
-        hours, rest = divmod(total, 3600)
+        hours, rest = divmod(round(seconds), 3600)
         minutes, secs = divmod(rest, 60)
         if hours:
             return f"{hours} h {minutes} min"
@@ -148,11 +141,8 @@ class Texts:
 
 
 def describe_event(event_type: str, data: Mapping[str, Any], texts: Texts) -> str:
-    """The logbook message for one journal event."""
-    describe = _DESCRIBERS.get(event_type)
-    if describe is None:
-        return event_type
-    return describe(data, texts)
+    """The logbook message for one of the JOURNAL_EVENTS."""
+    return _DESCRIBERS[event_type](data, texts)
 
 
 def _outage_started(_data: Mapping[str, Any], texts: Texts) -> str:
@@ -162,8 +152,8 @@ def _outage_started(_data: Mapping[str, Any], texts: Texts) -> str:
 def _outage_ended(data: Mapping[str, Any], texts: Texts) -> str:
     return texts.message(
         "journal_outage_ended",
-        duration=texts.duration(data.get("duration_s")),
-        backup=texts.duration(data.get("backup_power_s") or 0),
+        duration=texts.duration(_figure(data, "duration_s")),
+        backup=texts.duration(_figure(data, "backup_power_s")),
     )
 
 
@@ -187,8 +177,8 @@ def _test_run_started(_data: Mapping[str, Any], texts: Texts) -> str:
 def _test_run_ended(data: Mapping[str, Any], texts: Texts) -> str:
     return texts.message(
         f"journal_test_run_ended_{data.get('result')}",
-        duration=texts.duration(data.get("duration_s")),
-        load=texts.number(data.get("mean_load_kw") or 0),
+        duration=texts.duration(_figure(data, "duration_s")),
+        load=texts.number(_figure(data, "mean_load_kw")),
     )
 
 
@@ -201,17 +191,16 @@ def _command(data: Mapping[str, Any], texts: Texts) -> str:
 
 
 def _command_refused(data: Mapping[str, Any], texts: Texts) -> str:
-    reason = texts.refusal(str(data.get("reason")), str(data.get("detail") or ""))
-    return texts.message(
-        "journal_command_refused",
-        command=texts.command(str(data.get("command"))),
-        reason=reason,
-    )
+    command = texts.command(str(data.get("command")))
+    if not data.get("reason"):
+        return texts.message("journal_command_refused_no_reason", command=command)
+    reason = texts.refusal(str(data["reason"]), str(data.get("detail") or ""))
+    return texts.message("journal_command_refused", command=command, reason=reason)
 
 
 def _fuel_delivery(data: Mapping[str, Any], texts: Texts) -> str:
     return texts.message(
-        "journal_fuel_delivery", litres=texts.number(data.get("litres"))
+        "journal_fuel_delivery", litres=texts.number(_figure(data, "litres"))
     )
 
 
@@ -222,7 +211,14 @@ def _maintenance(data: Mapping[str, Any], texts: Texts) -> str:
 
 
 def _notice(data: Mapping[str, Any], texts: Texts) -> str:
-    return texts.message("journal_notice", message=str(data.get("message") or ""))
+    # A notice may be written in both languages; show the reader's.
+    text = data.get(f"text_{texts.language}") or data.get("message") or ""
+    key = (
+        "journal_notice_cleared"
+        if data.get("action") == "cleared"
+        else "journal_notice"
+    )
+    return texts.message(key, message=str(text))
 
 
 _DESCRIBERS: Final[dict[str, Callable[[Mapping[str, Any], Texts], str]]] = {
@@ -238,6 +234,12 @@ _DESCRIBERS: Final[dict[str, Callable[[Mapping[str, Any], Texts], str]]] = {
     EVENT_MAINTENANCE: _maintenance,
     EVENT_NOTICE: _notice,
 }
+
+
+def _figure(data: Mapping[str, Any], key: str) -> float:
+    """A number from an event's data; an unknown one reads as zero."""
+    value = data.get(key)
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _fill(template: str, placeholders: Mapping[str, str]) -> str:
