@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
@@ -42,6 +43,15 @@ def _inputs(
         "quiet_enabled": False,
         **changes,
     }
+
+
+def _reached(phones: list[Person], count: int) -> bool:
+    """The first `count` people have the message, the others not yet."""
+    return [len(p.calls) for p in phones] == [1] * count + [0] * (len(phones) - count)
+
+
+def _notifications(hass: HomeAssistant) -> dict[str, Any]:
+    return dict(persistent_notification._async_get_or_create_notifications(hass))
 
 
 def _alarm_records(site: MockConfigEntry, key: str) -> list[JournalRecord]:
@@ -93,8 +103,8 @@ async def test_unacknowledged_goes_to_the_next_and_the_journal_records_who(
     assert cecilia.calls == []
 
     press(hass, ack)
-    await wait_for(lambda: "Kvitterat av Bertil" in anna.messages[-1])
-    assert "Kvitterat av Bertil" in bertil.messages[-1]
+    await wait_for(lambda: "Kvitterat av Bertil" in bertil.messages[-1])
+    assert "Kvitterat av Bertil" in anna.messages[-1]
     (record,) = _alarm_records(site, "low_oil_pressure")
     assert record.data["acknowledged_by_name"] == "Bertil"
     assert record.data["acknowledged"] is not None
@@ -144,14 +154,11 @@ async def test_nobody_acknowledges_a_persistent_notification(
     await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
 
     await _raise(hass, sim, site, "low_oil_pressure", AlarmCondition.SHUTDOWN)
-    for minutes in range(3):
-        assert [len(p.calls) for p in phones] == [1] * (minutes + 1) + [0] * (
-            2 - minutes
-        )
+    for reached in (1, 2, 3):
+        await wait_for(partial(_reached, phones, reached))
         await later(hass, clock, timedelta(minutes=10, seconds=1))
-    await settle()
-    notes = persistent_notification._async_get_or_create_notifications(hass)
-    (note,) = notes.values()
+    await wait_for(lambda: bool(_notifications(hass)))
+    (note,) = _notifications(hass).values()
     assert "Ingen på jourlistan har kvitterat" in note["message"]
     assert "Low oil pressure" in note["message"]
     assert [len(p.calls) for p in (anna, bertil, cecilia)] == [1, 1, 1]

@@ -201,6 +201,7 @@ async def test_cannot_start_is_handed_to_the_escalation(
     await later(hass, clock, timedelta(minutes=2, seconds=1))
     await wait_for(lambda: len(anna.calls) == 2)
     assert "kunde inte startas" in anna.messages[1]
+    await wait_for(lambda: len(handed_over) == 1)
     (event,) = handed_over
     assert event.data["entry_id"] == site.entry_id
     assert event.data["kind"] == "test_run_not_started"
