@@ -1,0 +1,245 @@
+"""The info point as a whole: state, rendering, the servers and the client.
+
+`Infopoint.start` reads the last state from disk and serves it before it has
+even tried to reach Home Assistant, so after a restart in the middle of an
+outage the page is back at once with what it knew and how old that is. Each
+status that arrives is checked, remembered, written to disk and rendered into
+every response the servers give; a timer renders again on each new minute so
+"12 min ago" stays true while nothing else changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from datetime import UTC, datetime
+import json
+import logging
+from typing import Any, Final
+
+from aiohttp import web
+
+from .admin import admin
+from .client import ConnectionState, HomeAssistantClient
+from .feed import feed
+from .history import Event, merged, new_events
+from .notice import NOTICE_CSS, notice
+from .render import BASE_CSS, KIOSK_CSS, csp_hash, kiosk, page
+from .server import (
+    PageServer,
+    Prepared,
+    make_app,
+    prepare,
+)
+from .settings import Settings
+from .status import SiteStatus, StatusError, parse_status
+from .store import Saved, StateFile
+from .texts import LANGUAGES, Lang
+from .view import build_view
+
+LOGGER = logging.getLogger(__name__)
+HTML: Final = "text/html; charset=utf-8"
+_PAGE_HASH: Final = csp_hash(BASE_CSS)
+_KIOSK_HASH: Final = csp_hash(KIOSK_CSS)
+_NOTICE_HASH: Final = csp_hash(NOTICE_CSS)
+
+type Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(UTC)
+
+
+def _important(before: SiteStatus | None, after: SiteStatus) -> bool:
+    """Whether a change is worth a disk write now rather than within a minute."""
+    if before is None:
+        return True
+    return (
+        before.mode != after.mode
+        or before.outage_started != after.outage_started
+        or before.notices != after.notices
+        or before.reachable != after.reachable
+    )
+
+
+class Infopoint:
+    """One running info point."""
+
+    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+        """Prepare; `start` reads the state and opens the ports."""
+        self.settings = settings
+        self.clock = clock
+        self.pages = PageServer(settings.options.language)
+        self._file = StateFile(settings.data_dir)
+        self._raw: dict[str, Any] | None = None
+        self.status: SiteStatus | None = None
+        self.events: list[Event] = []
+        self._dirty = False
+        self.client = HomeAssistantClient(
+            ws_url=settings.ws_url,
+            token=settings.token,
+            entry_id=settings.options.site_entry_id,
+            on_status=self.on_status,
+            on_connection=self._on_connection,
+            clock=clock,
+        )
+        self._runners: list[web.AppRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ports: dict[str, int] = {}
+
+    # State --------------------------------------------------------------
+
+    def restore(self) -> None:
+        """Take up the state saved before the last stop."""
+        saved = self._file.load()
+        self.events = saved.events
+        if saved.status is None:
+            return
+        try:
+            self.status = parse_status(saved.status)
+            self._raw = saved.status
+        except StatusError as err:
+            LOGGER.warning("ignoring the saved status: %s", err)
+
+    def on_status(self, raw: dict[str, Any]) -> None:
+        """A status object from Home Assistant: check, remember, render."""
+        try:
+            status = parse_status(raw)
+        except StatusError as err:
+            LOGGER.warning("ignoring a status object: %s", err)
+            return
+        previous, self.status, self._raw = self.status, status, raw
+        self.events = merged(self.events, new_events(previous, status))
+        if _important(previous, status):
+            self.save()
+        else:
+            self._dirty = True
+        self.render()
+
+    def _on_connection(self, _state: ConnectionState) -> None:
+        """Connection changes show only in the admin view, rendered per request."""
+
+    def save(self) -> None:
+        """Write the state file now."""
+        self._dirty = False
+        try:
+            self._file.save(Saved(self._raw, self.clock(), self.events))
+        except OSError as err:
+            LOGGER.warning("could not save the state: %s", err)
+
+    # Rendering ------------------------------------------------------------
+
+    def render(self) -> None:
+        """Prepare every public response for the state and time now."""
+        now = self.clock()
+        options = self.settings.options
+        site = self.status.site if self.status else "SOT-punkt"
+        cache: dict[tuple[str, str], Prepared] = {}
+        for lang in LANGUAGES:
+            view = build_view(self.status, options, now, lang)
+            cache["page", lang] = prepare(page(view), HTML, style_hash=_PAGE_HASH)
+            cache["kiosk", lang] = prepare(kiosk(view), HTML, style_hash=_KIOSK_HASH)
+            cache["feed", lang] = prepare(
+                feed(
+                    site,
+                    self.status,
+                    self.events,
+                    now=now,
+                    lang=lang,
+                    public_url=options.public_url,
+                ),
+                "application/atom+xml; charset=utf-8",
+            )
+        cache["notice", ""] = prepare(
+            notice(site, options, now), HTML, style_hash=_NOTICE_HASH
+        )
+        cache["status", ""] = self._status_json()
+        cache["healthz", ""] = prepare(
+            "ok\n", "text/plain; charset=utf-8", cache_control="no-store"
+        )
+        self.pages.replace(cache)
+
+    def _status_json(self) -> Prepared:
+        if self._raw is None:
+            return prepare(
+                '{"error": "no status yet"}\n',
+                "application/json",
+                status=503,
+                cache_control="no-store",
+            )
+        return prepare(
+            json.dumps(self._raw, ensure_ascii=False),
+            "application/json",
+            extra={"Access-Control-Allow-Origin": "*"},
+        )
+
+    def admin_page(self, lang: Lang) -> Prepared:
+        """The admin view now (served through ingress only)."""
+        site = self.status.site if self.status else "SOT-punkt"
+        html = admin(site, self.client.state, self.settings.options, self.clock(), lang)
+        return prepare(html, HTML, style_hash=_PAGE_HASH, cache_control="no-store")
+
+    # Running --------------------------------------------------------------
+
+    async def start(self, *, connect: bool = True) -> None:
+        """Serve the last known state, then follow Home Assistant."""
+        self.restore()
+        self.render()
+        settings = self.settings
+        await self._serve("public", make_app(self.pages.public), settings.port)
+        if settings.ingress_port is not None:
+            handler = self.pages.ingress_handler(settings.ingress_peer, self.admin_page)
+            await self._serve("ingress", make_app(handler), settings.ingress_port)
+        self._tasks.append(asyncio.create_task(self._minutely(), name="infopoint-tick"))
+        if connect:
+            self._tasks.append(
+                asyncio.create_task(self.client.run(), name="infopoint-ha")
+            )
+
+    async def _serve(self, name: str, app: web.Application, port: int) -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._runners.append(runner)
+        site = web.TCPSite(runner, self.settings.bind, port)
+        await site.start()
+        self.ports[name] = int(runner.addresses[0][1])
+        LOGGER.info("%s server on port %s", name, self.ports[name])
+
+    async def _minutely(self) -> None:
+        """Render again at each new minute; write the state if it waits."""
+        while True:
+            now = self.clock()
+            await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
+            self.tick()
+
+    def tick(self) -> None:
+        """What the minute timer does (tests call it after moving the clock)."""
+        if self._dirty:
+            self.save()
+        self.render()
+
+    async def stop(self) -> None:
+        """Stop following, keep the state, close the ports."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._raw is not None:
+            self.save()
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+
+
+async def run_forever(settings: Settings) -> None:
+    """Run until cancelled (SIGTERM from the Supervisor ends up here)."""
+    infopoint = Infopoint(settings)
+    await infopoint.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await infopoint.stop()

@@ -1,0 +1,144 @@
+"""The site's status object (schema 1, docs/status.md), read into typed values.
+
+The raw object is kept as it came for `/status.json`; the page reads these
+typed values. Anything malformed is refused as a whole with `StatusError`
+rather than half-shown: the page then keeps the last good state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+SCHEMA = 1
+
+
+class StatusError(ValueError):
+    """The status object is not one this app can read."""
+
+
+class Mode(StrEnum):
+    """The site's mode as the integration names it."""
+
+    NORMAL = "normal"
+    OUTAGE_DETECTED = "outage_detected"
+    STARTING = "starting"
+    BACKUP_POWER = "backup_power"
+    RETURNING = "returning"
+    OUTAGE_NO_BACKUP = "outage_no_backup"
+    TEST_RUN = "test_run"
+    FAULT = "fault"
+
+
+class Importance(StrEnum):
+    """How strongly a notice is shown."""
+
+    INFO = "info"
+    IMPORTANT = "important"
+    URGENT = "urgent"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notice of the association."""
+
+    id: str
+    text_sv: str
+    text_en: str | None
+    importance: Importance
+    published: datetime
+    expires: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fuel:
+    """The tank; None where the site does not know."""
+
+    litres: float | None
+    autonomy_h: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatus:
+    """One status object of one site."""
+
+    site: str
+    updated: datetime | None
+    reachable: bool
+    mode: Mode | None
+    mains_available: bool | None
+    outage_started: datetime | None
+    generator_running: bool | None
+    on_backup_power: bool | None
+    fuel: Fuel
+    room_temperature_c: float | None
+    notices: tuple[Notice, ...]
+
+
+def parse_status(raw: Mapping[str, Any]) -> SiteStatus:
+    """Read a status object; StatusError when it is not schema 1 or malformed."""
+    if raw.get("schema") != SCHEMA:
+        msg = f"status schema {raw.get('schema')!r}, this app reads {SCHEMA}"
+        raise StatusError(msg)
+    try:
+        return _parse(raw)
+    except (KeyError, TypeError, ValueError) as err:
+        msg = f"malformed status object: {err!r}"
+        raise StatusError(msg) from err
+
+
+def _parse(raw: Mapping[str, Any]) -> SiteStatus:
+    fuel = raw.get("fuel") or {}
+    room = raw.get("warm_room") or {}
+    mode = raw.get("mode")
+    return SiteStatus(
+        site=str(raw["site"]),
+        updated=_time(raw.get("updated")),
+        reachable=bool(raw.get("reachable")),
+        mode=Mode(mode) if mode is not None else None,
+        mains_available=_bool(raw.get("mains_available")),
+        outage_started=_time(raw.get("outage_started")),
+        generator_running=_bool(raw.get("generator_running")),
+        on_backup_power=_bool(raw.get("on_backup_power")),
+        fuel=Fuel(_number(fuel.get("litres")), _number(fuel.get("autonomy_h"))),
+        room_temperature_c=_number(room.get("temperature_c")),
+        notices=tuple(_notice(n) for n in raw.get("notices") or ()),
+    )
+
+
+def _notice(raw: Mapping[str, Any]) -> Notice:
+    text_en = raw.get("text_en")
+    published = _time(raw["published"])
+    if published is None:
+        msg = "a notice without a publication time"
+        raise ValueError(msg)
+    return Notice(
+        id=str(raw["id"]),
+        text_sv=str(raw["text_sv"]),
+        text_en=str(text_en) if text_en else None,
+        importance=Importance(raw.get("importance", "info")),
+        published=published,
+        expires=_time(raw.get("expires")),
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the contract says UTC
+    return moment
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return float(value)

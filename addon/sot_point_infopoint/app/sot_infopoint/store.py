@@ -1,0 +1,88 @@
+"""The last known state on disk, so the page outlives its own restarts.
+
+One small JSON file in the data directory (/data as an add-on): the last
+status object as it came, when it came, and the feed's outage events. It is
+replaced atomically (written beside, then renamed over), so a power cut in
+the middle of a write leaves the previous file, never half a file. Writes
+are spaced out (`SAVE_INTERVAL_S`) because the status changes every second
+while the generator runs and the data directory may be an SD card; a change
+of mode or notices is written at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from .history import Event
+
+LOGGER = logging.getLogger(__name__)
+STATE_FILE: Final = "state.json"
+STATE_VERSION: Final = 1
+SAVE_INTERVAL_S: Final = 30.0
+
+
+@dataclass
+class Saved:
+    """What is kept across restarts."""
+
+    status: dict[str, Any] | None = None
+    received: datetime | None = None
+    events: list[Event] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The file's content."""
+        return {
+            "version": STATE_VERSION,
+            "status": self.status,
+            "received": self.received.isoformat() if self.received else None,
+            "events": [event.as_dict() for event in self.events],
+        }
+
+
+class StateFile:
+    """Reads and atomically replaces the state file."""
+
+    def __init__(self, data_dir: Path) -> None:
+        """Keep the state in `data_dir`, which is created when missing."""
+        self.path = data_dir / STATE_FILE
+
+    def load(self) -> Saved:
+        """The saved state; an empty one when there is none or it is unreadable."""
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return _saved_from(raw)
+        except FileNotFoundError:
+            return Saved()
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            # A damaged file must not keep the page from starting.
+            LOGGER.warning("ignoring unreadable %s: %s", self.path, err)
+            return Saved()
+
+    def save(self, saved: Saved) -> None:
+        """Write the state beside the file, flush it to disk, rename it over."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        data = json.dumps(saved.as_dict(), ensure_ascii=False).encode()
+        with temporary.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.replace(self.path)
+
+
+def _saved_from(raw: dict[str, Any]) -> Saved:
+    if raw.get("version") != STATE_VERSION:
+        msg = f"state file version {raw.get('version')!r}"
+        raise ValueError(msg)
+    received = raw.get("received")
+    return Saved(
+        status=raw.get("status"),
+        received=datetime.fromisoformat(received) if received else None,
+        events=[Event.from_dict(e) for e in raw.get("events") or ()],
+    )
