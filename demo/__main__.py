@@ -12,6 +12,7 @@ import argparse
 import asyncio
 from contextlib import suppress
 import fcntl
+import json
 from pathlib import Path
 import signal
 import sys
@@ -24,6 +25,7 @@ from .processes import Children, DemoError, check_ports, wait_for_port
 from .setup_site import SITE_NAME, set_up_automations, set_up_dashboard, set_up_site
 
 STATE_DIR = REPO / ".demo"
+OFFERS = ("store", "fuel_pump", "warm_room", "phone_charging", "information_point")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,6 +104,20 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         await set_up_automations(api, entry_id)
         await set_up_dashboard(api)
         token = await _long_lived_token(api)
+    page_url = f"http://127.0.0.1:{args.page_port}"
+    options = args.state_dir / "infopage-options.json"
+    options.write_text(
+        json.dumps(
+            {
+                "site_entry_id": entry_id,
+                "offers": dict.fromkeys(OFFERS, True),
+                "show_fuel_autonomy": True,
+                "wifi_name": "SOT-punkt Kall",
+                "public_url": page_url + "/",
+                "language": "sv",
+            }
+        )
+    )
     page = children.start(
         "infopage",
         [
@@ -110,19 +126,26 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
             "sot_infopoint",
             "--ha-url",
             base,
-            "--token",
-            token,
+            "--options",
+            str(options),
             "--data-dir",
             str(args.state_dir / "infopage"),
+            "--bind",
+            "127.0.0.1",
             "--port",
             str(args.page_port),
             "--ingress-port",
             str(args.ingress_port),
+            "--ingress-peer",
+            "127.0.0.1",
         ],
-        env={"PYTHONPATH": str(REPO / "addon" / "sot_point_infopoint" / "app")},
+        # The token goes in the environment, where `ps` does not show it.
+        env={
+            "HA_TOKEN": token,
+            "PYTHONPATH": str(REPO / "addon" / "sot_point_infopoint" / "app"),
+        },
     )
     await wait_for_port(args.page_port, 60, page)
-    page_url = f"http://127.0.0.1:{args.page_port}"
     return {
         "Home Assistant": f"{base}  (user {user.username}, password {user.password})",
         "Dashboard": f"{base}/sot-point/0",
