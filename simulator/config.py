@@ -179,6 +179,9 @@ class SiteConfig:
     # The controller's real-time clock (page 7, 1792): seconds since 1970 it
     # shows at simulated time 0 (None: the host's clock when the site is
     # built), plus how far it is set wrong. It then runs with simulated time.
+    # Whether the controller has the clock and maintenance timer at all;
+    # without them 1792-1797 read "unimplemented" (older or smaller units).
+    controller_clock: bool = True
     clock_start: float | None = None
     clock_offset_s: float = 0.0
     # The controller's maintenance timer (1794): seconds of simulated time

@@ -308,20 +308,31 @@ def _mains_values(site: Site) -> dict[str, Value]:
 
 def _total_values(site: Site) -> dict[str, Value]:
     kw = site.generator_kw()
-    controller = site.controller
-    counters = controller.counters
-    clock = controller.clock.read(site.now)
-    due_in = round(controller.time_to_maintenance(site.now))
+    counters = site.controller.counters
     return {
-        "controller_clock": clock,
-        "time_to_maintenance": due_in,
-        "maintenance_due_at": clock + due_in,
+        **_clock_values(site),
         "generator_total_power": round(kw * 1000),
         "load_percent": 100.0 * kw / site.config.engine.rated_kw,
         "run_time": int(counters.run_seconds),
         "energy_positive": counters.energy_kwh,
         "energy_negative": 0.0,
         "number_of_starts": counters.starts,
+    }
+
+
+def _clock_values(site: Site) -> dict[str, Value]:
+    controller = site.controller
+    if not site.config.controller_clock:
+        return dict.fromkeys(
+            ("controller_clock", "time_to_maintenance", "maintenance_due_at"),
+            Unavailable.NOT_AVAILABLE,
+        )
+    clock = controller.clock.read(site.now)
+    due_in = round(controller.time_to_maintenance(site.now))
+    return {
+        "controller_clock": clock,
+        "time_to_maintenance": due_in,
+        "maintenance_due_at": clock + due_in,
     }
 
 

@@ -15,6 +15,7 @@ from .export import async_register_export_view
 from .hardware.client import ConnectionPool
 from .journal import Journal
 from .notices import async_setup_notice_services
+from .repairs import SiteRepairs, async_remove_issues
 from .services import async_setup_services
 from .websocket import async_setup_websocket
 
@@ -55,6 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
         coordinator=coordinator, control=control, journal=journal, pool=pool
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    SiteRepairs(hass, entry).async_start()
     # Adding, changing or removing a device (a subentry) or the site's
     # options rebuilds the site with the new set of devices.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
@@ -63,6 +65,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
 
 async def _async_reload(hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
     await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
+    """Forget a removed site's repair issues; nothing else refers to them."""
+    async_remove_issues(hass, entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:

@@ -38,6 +38,7 @@ import probatio as vol
 
 from .const import (
     BAUDRATES,
+    CONF_AUTO_REMINDER,
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
     CONF_GENERATOR_RATED_KW,
@@ -259,6 +260,7 @@ _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_GENERATOR_RATED_KW, "kW", 0.5),
     (CONF_INSTRUMENT_INTERVAL, "s", 1),
     (CONF_TOTALS_INTERVAL, "s", 1),
+    (CONF_AUTO_REMINDER, "h", 1),
 )
 OPTIONS_SCHEMA = vol.Schema(
     {

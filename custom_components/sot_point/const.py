@@ -67,6 +67,8 @@ CONF_OUTAGE_DELAY: Final = "outage_confirm_delay_s"
 CONF_GENERATOR_RATED_KW: Final = "generator_rated_kw"
 CONF_INSTRUMENT_INTERVAL: Final = "instrument_interval_s"
 CONF_TOTALS_INTERVAL: Final = "totals_interval_s"
+# Hours out of Auto before a repair issue reminds that the site will not start.
+CONF_AUTO_REMINDER: Final = "auto_reminder_h"
 
 DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_MAINS_VOLTAGE_MIN: 195.5,
@@ -80,6 +82,7 @@ DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_GENERATOR_RATED_KW: 30.0,
     CONF_INSTRUMENT_INTERVAL: 5.0,
     CONF_TOTALS_INTERVAL: 60.0,
+    CONF_AUTO_REMINDER: 12.0,
 }
 # Safe bounds for the poll intervals: faster loads an RS485 bus at 19200 baud
 # beyond what a DSE controller answers reliably; slower hides an outage.
@@ -101,6 +104,8 @@ OPTION_RANGES: Final[dict[str, tuple[float, float]]] = {
     CONF_GENERATOR_RATED_KW: (1.0, 5000.0),
     CONF_INSTRUMENT_INTERVAL: INSTRUMENT_INTERVAL_RANGE,
     CONF_TOTALS_INTERVAL: TOTALS_INTERVAL_RANGE,
+    # Long enough for a day's service job, at most a week.
+    CONF_AUTO_REMINDER: (1.0, 168.0),
 }
 
 # Serial framing the device forms offer.

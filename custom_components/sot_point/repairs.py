@@ -1,0 +1,532 @@
+"""Repair issues of a site: raised from what the site reports, deleted when it clears.
+
+`SiteRepairs` looks at every coordinator update and keeps six issues in step
+with the site: the controller out of Auto, no recent test run, maintenance
+due, a broken tank level sensor, too little fuel autonomy and a controller
+clock that is off. Two can be fixed from Settings > Repairs: the controller is
+put back in Auto (through `SiteControl`, so the interlocks apply) and the
+controller's clock is set to Home Assistant's time.
+
+Issue ids end in the config entry's id, so two sites never share an issue.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.components.repairs.models import RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_cached_translations
+from homeassistant.util import dt as dt_util
+import probatio as vol
+
+from .const import (
+    CONF_AUTO_REMINDER,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_IO_MODULE,
+)
+from .coordinator import SotPointConfigEntry
+from .hardware.commands import Command
+from .hardware.devices import DseController
+from .hardware.errors import HardwareError
+from .hardware.registers import Unavailable
+from .hardware.state import ControlMode
+from .helpers import option, site_settings_from
+from .journal import RecordKind
+from .site import SiteMode, SiteState
+
+# How long without a test run before the association is reminded.
+TEST_RUN_INTERVAL: Final = timedelta(days=30)
+# A controller clock further off than this makes its own event log disagree
+# with the site journal, and runs it schedules itself start off time.
+CLOCK_DRIFT_LIMIT_S: Final = 300.0
+# After setting the clock, what it reads back may differ by the request's
+# round trip and the controller's whole-second resolution, nothing more.
+CLOCK_SET_TOLERANCE_S: Final = 5.0
+# A level sensor with a loose wire, or autonomy hovering at the limit, must
+# not raise and clear an issue every few seconds.
+FUEL_HOLD: Final = timedelta(seconds=60)
+# A test run shows in the site mode while it goes on, so the journal is read
+# when one ends; this catches anything else (a journal restored from backup).
+JOURNAL_RECHECK: Final = timedelta(hours=1)
+# Modes in which the controller starts the set by itself on a mains failure.
+AUTO_MODES: Final = frozenset({ControlMode.AUTO, ControlMode.AUTO_MANUAL_RESTORE})
+STEP_CONFIRM: Final = "confirm"
+
+
+class Issue(StrEnum):
+    """The site's repair issues; each value is also its translation key."""
+
+    NOT_IN_AUTO = "controller_not_in_auto"
+    NO_TEST_RUN = "no_recent_test_run"
+    MAINTENANCE_DUE = "maintenance_due"
+    FUEL_SENSOR_FAULT = "fuel_sensor_fault"
+    LOW_AUTONOMY = "low_fuel_autonomy"
+    CLOCK_DRIFT = "controller_clock_drift"
+
+    def issue_id(self, entry_id: str) -> str:
+        """The registry id of this issue for one site."""
+        return f"{self.value}_{entry_id}"
+
+
+_SEVERITY: Final[dict[Issue, ir.IssueSeverity]] = {
+    # Out of Auto the site stays dark in the next outage.
+    Issue.NOT_IN_AUTO: ir.IssueSeverity.ERROR,
+    Issue.NO_TEST_RUN: ir.IssueSeverity.WARNING,
+    Issue.MAINTENANCE_DUE: ir.IssueSeverity.WARNING,
+    Issue.FUEL_SENSOR_FAULT: ir.IssueSeverity.WARNING,
+    Issue.LOW_AUTONOMY: ir.IssueSeverity.WARNING,
+    Issue.CLOCK_DRIFT: ir.IssueSeverity.WARNING,
+}
+_FIXABLE: Final = frozenset({Issue.NOT_IN_AUTO, Issue.CLOCK_DRIFT})
+# Kept across a restart: the hours out of Auto are counted in memory, and a
+# restart must not hide a controller that was already found out of Auto.
+_PERSISTENT: Final = frozenset({Issue.NOT_IN_AUTO})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What one check concluded from one SiteState.
+
+    `holds` is None when the site did not say (a device not answering): the
+    issue then stays as it is. `at_once` skips the hold time, for a condition
+    that no longer has a basis (an autonomy figure that is gone).
+    """
+
+    holds: bool | None
+    placeholders: dict[str, str] = field(default_factory=dict)
+    at_once: bool = False
+
+
+# The device an issue is about was removed from the site: nothing to wait for.
+_NO_DEVICE: Final = Finding(False, at_once=True)
+
+
+@dataclass
+class Debounce:
+    """A condition that counts only once it has held for a while.
+
+    `active` flips to True after the condition held for `raise_after`, and
+    back after it was gone for `clear_after`, both measured in SiteState time.
+    """
+
+    raise_after: timedelta = timedelta(0)
+    clear_after: timedelta = timedelta(0)
+    active: bool = False
+    _since: datetime | None = None
+
+    def update(
+        self, holds: bool | None, at: datetime, *, at_once: bool = False
+    ) -> bool:
+        """Feed one observation; return whether the condition counts now."""
+        if holds is None:
+            return self.active  # no news is neither a raise nor a clear
+        if holds == self.active:
+            self._since = None
+            return self.active
+        if self._since is None:
+            self._since = at
+        wait = self.clear_after if self.active else self.raise_after
+        if at_once or at - self._since >= wait:
+            self.active, self._since = holds, None
+        return self.active
+
+
+def _when(moment: datetime) -> str:
+    """A time as the user reads it, in Home Assistant's time zone."""
+    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _day(moment: datetime) -> str:
+    return dt_util.as_local(moment).strftime("%Y-%m-%d")
+
+
+class SiteRepairs:
+    """Keeps one site's repair issues in step with its coordinator's updates."""
+
+    def __init__(self, hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
+        """Prepare the checks with the site's options."""
+        self.hass = hass
+        self.entry = entry
+        self.reminder_h = option(entry.options, CONF_AUTO_REMINDER)
+        self.minimum_autonomy_h = site_settings_from(entry.options).minimum_autonomy_h
+        self._debounce: dict[Issue, Debounce] = {
+            Issue.NOT_IN_AUTO: Debounce(timedelta(hours=self.reminder_h)),
+            Issue.NO_TEST_RUN: Debounce(),
+            Issue.MAINTENANCE_DUE: Debounce(),
+            Issue.FUEL_SENSOR_FAULT: Debounce(FUEL_HOLD, FUEL_HOLD),
+            Issue.LOW_AUTONOMY: Debounce(FUEL_HOLD, FUEL_HOLD),
+            Issue.CLOCK_DRIFT: Debounce(),
+        }
+        self._checks: dict[Issue, Callable[[SiteState], Finding]] = {
+            Issue.NOT_IN_AUTO: self._not_in_auto,
+            Issue.NO_TEST_RUN: self._no_test_run,
+            Issue.MAINTENANCE_DUE: self._maintenance_due,
+            Issue.FUEL_SENSOR_FAULT: self._fuel_sensor_fault,
+            Issue.LOW_AUTONOMY: self._low_autonomy,
+            Issue.CLOCK_DRIFT: self._clock_drift,
+        }
+        self._last_test_run: datetime | None = None
+        self._journal_read: datetime | None = None
+        self._last_mode: SiteMode | None = None
+
+    @callback
+    def async_start(self) -> None:
+        """Pick up the issues already raised, then check every update."""
+        # A reload (options, devices) or a restart must not wait out a hold
+        # time again for an issue that is already shown.
+        for issue, debounce in self._debounce.items():
+            debounce.active = self._exists(issue)
+        coordinator = self.entry.runtime_data.coordinator
+        self.entry.async_on_unload(coordinator.async_add_listener(self.async_check))
+        self.async_check()
+
+    @callback
+    def async_check(self) -> None:
+        """Raise or delete each issue from the coordinator's latest SiteState."""
+        coordinator = self.entry.runtime_data.coordinator
+        state = coordinator.data
+        if not coordinator.last_update_success or state is None:
+            return  # a failed poll says nothing new about any condition
+        for issue, check in self._checks.items():
+            finding = check(state)
+            active = self._debounce[issue].update(
+                finding.holds, state.updated, at_once=finding.at_once
+            )
+            self._sync(issue, active, finding)
+
+    def _exists(self, issue: Issue) -> bool:
+        registry = ir.async_get(self.hass)
+        found = registry.async_get_issue(DOMAIN, issue.issue_id(self.entry.entry_id))
+        return found is not None
+
+    def _sync(self, issue: Issue, active: bool, finding: Finding) -> None:
+        exists = self._exists(issue)
+        # Raised only on a fresh observation, so its texts are never empty;
+        # the repair flow deletes a fixed issue, and it comes back here if
+        # the condition is still there.
+        if active and not exists and finding.holds:
+            self._create(issue, finding.placeholders)
+        elif not active and exists:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue.issue_id(self.entry.entry_id)
+            )
+
+    def _create(self, issue: Issue, placeholders: dict[str, str]) -> None:
+        entry_id = self.entry.entry_id
+        LOGGER.debug("%s: raising %s", self.entry.title, issue.value)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue.issue_id(entry_id),
+            is_fixable=issue in _FIXABLE,
+            is_persistent=issue in _PERSISTENT,
+            severity=_SEVERITY[issue],
+            translation_key=issue.value,
+            translation_placeholders={"site": self.entry.title, **placeholders},
+            data={"entry_id": entry_id, "issue": issue.value},
+        )
+
+    # -- the checks --------------------------------------------------------------
+
+    def _controller(self) -> DseController | None:
+        return _site_controller(self.entry)
+
+    def _not_in_auto(self, state: SiteState) -> Finding:
+        if self._controller() is None:
+            return _NO_DEVICE
+        generator = state.generator
+        if generator is None or generator.mode is None:
+            return Finding(None)
+        return Finding(
+            generator.mode not in AUTO_MODES,
+            {"hours": f"{self.reminder_h:g}", "mode": self._mode_name(generator.mode)},
+        )
+
+    def _mode_name(self, mode: ControlMode) -> str:
+        """The mode as the mode sensor shows it, in Home Assistant's language."""
+        key = mode.name.lower()
+        texts = async_get_cached_translations(
+            self.hass, self.hass.config.language, "entity", DOMAIN
+        )
+        lookup = f"component.{DOMAIN}.entity.sensor.control_mode.state.{key}"
+        return texts.get(lookup, key.replace("_", " "))
+
+    def _no_test_run(self, state: SiteState) -> Finding:
+        if self._controller() is None:
+            return _NO_DEVICE
+        self._follow_test_runs(state)
+        # A new site counts from the day it was set up, not from 1970.
+        since = self._last_test_run or self.entry.created_at
+        return Finding(
+            state.updated - since > TEST_RUN_INTERVAL,
+            {"days": str(TEST_RUN_INTERVAL.days), "since": _day(since)},
+        )
+
+    def _follow_test_runs(self, state: SiteState) -> None:
+        """Keep the time of the last test run that did not fail."""
+        if state.mode is SiteMode.TEST_RUN:
+            # The run going on counts now; its record is read when it ends.
+            self._last_test_run = state.updated
+        elif (
+            self._last_mode is SiteMode.TEST_RUN
+            or self._journal_read is None
+            or state.updated - self._journal_read >= JOURNAL_RECHECK
+        ):
+            self._last_test_run = self._journal_last_test_run()
+            self._journal_read = state.updated
+        self._last_mode = state.mode
+
+    def _journal_last_test_run(self) -> datetime | None:
+        # A failed test run shows the set needs attention; it does not
+        # settle the question the reminder asks.
+        runs = self.entry.runtime_data.journal.records(kinds=[RecordKind.TEST_RUN])
+        passed = [run for run in runs if run.data.get("result") != "failed"]
+        return passed[-1].at if passed else None
+
+    def _maintenance_due(self, state: SiteState) -> Finding:
+        if self._controller() is None:
+            return _NO_DEVICE
+        generator = state.generator
+        value = (
+            None if generator is None else generator.values.get("time_to_maintenance")
+        )
+        if value is None:
+            return Finding(None)  # page 7 not read this time
+        if isinstance(value, Unavailable):
+            return Finding(False)  # the controller keeps no maintenance timer
+        due = state.updated + timedelta(seconds=value)
+        return Finding(
+            value <= 0,
+            {"due": _day(due), "days": str(int(max(0, -value) // 86400))},
+        )
+
+    def _fuel_sensor_fault(self, state: SiteState) -> Finding:
+        if self.entry.runtime_data.coordinator.handle_of(SUBENTRY_IO_MODULE) is None:
+            return _NO_DEVICE
+        if state.io is None:
+            return Finding(None)  # the I/O module did not answer
+        current = state.io.tank_current_ma
+        return Finding(
+            state.fuel.sensor_fault is not None,
+            {"current": "—" if current is None else f"{current:.1f}"},
+        )
+
+    def _low_autonomy(self, state: SiteState) -> Finding:
+        autonomy = state.fuel.autonomy_h
+        if autonomy is None:
+            # Without a figure there is nothing to be below; a sensor fault
+            # has its own issue.
+            return Finding(False, at_once=True)
+        return Finding(
+            autonomy < self.minimum_autonomy_h,
+            {"hours": f"{autonomy:.0f}", "minimum": f"{self.minimum_autonomy_h:g}"},
+        )
+
+    def _clock_drift(self, state: SiteState) -> Finding:
+        controller = self._controller()
+        if controller is None:
+            return _NO_DEVICE
+        reading = controller_time(state, controller)
+        if reading is None:
+            return Finding(None)
+        if isinstance(reading, Unavailable):
+            return Finding(False)  # no clock to be wrong
+        return Finding(
+            abs(_drift(reading)) > CLOCK_DRIFT_LIMIT_S, _clock_placeholders(reading)
+        )
+
+
+def controller_time(
+    state: SiteState, controller: DseController
+) -> datetime | Unavailable | None:
+    """What the controller's clock shows now, by its last read; None if not read."""
+    generator = state.generator
+    clock = None if generator is None else generator.values.get("controller_clock")
+    age = controller.read_age("totals")
+    if clock is None or age is None:
+        return None
+    if isinstance(clock, Unavailable):
+        return clock
+    # The clock was read up to a totals interval ago and has run on since.
+    return dt_util.utc_from_timestamp(clock + age)
+
+
+def _drift(controller_now: datetime) -> float:
+    """Seconds the controller is ahead of Home Assistant (negative: behind)."""
+    return (controller_now - dt_util.utcnow()).total_seconds()
+
+
+def _clock_placeholders(controller_now: datetime) -> dict[str, str]:
+    return {
+        "minutes": f"{abs(_drift(controller_now)) / 60:.0f}",
+        "controller_time": _when(controller_now),
+        "ha_time": _when(dt_util.utcnow()),
+    }
+
+
+@callback
+def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete every issue of a site (when the site is removed)."""
+    for issue in Issue:
+        ir.async_delete_issue(hass, DOMAIN, issue.issue_id(entry_id))
+
+
+# -- fix flows ------------------------------------------------------------------------
+
+
+class _SiteFixFlow(RepairsFlow, ABC):
+    """One confirm step that fixes the issue on the site it belongs to."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Remember which site the issue is about."""
+        self._entry_id = entry_id
+        self._placeholders: dict[str, str] = {}
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Go straight to the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Show what will be done; do it when the user confirms."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        site: SotPointConfigEntry = entry
+        controller = _site_controller(site)
+        if controller is None:
+            return self.async_abort(reason="no_generator")
+        self._placeholders = {
+            **self._issue_placeholders(),
+            **self._current_placeholders(site, controller),
+            "site": site.title,
+        }
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (error := await self._async_fix(site, controller)) is None:
+                return self.async_create_entry(data={})
+            errors["base"] = error
+        return self.async_show_form(
+            step_id=STEP_CONFIRM,
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders=self._placeholders,
+        )
+
+    def _issue_placeholders(self) -> dict[str, str]:
+        """The texts the issue was raised with, for the form's description."""
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        if issue is None or issue.translation_placeholders is None:
+            return {}
+        return dict(issue.translation_placeholders)
+
+    def _current_placeholders(
+        self, entry: SotPointConfigEntry, controller: DseController
+    ) -> dict[str, str]:
+        """Texts that are better read afresh than taken from the issue."""
+        return {}
+
+    @abstractmethod
+    async def _async_fix(
+        self, entry: SotPointConfigEntry, controller: DseController
+    ) -> str | None:
+        """Fix the issue; an error key for the form when that did not work."""
+
+
+def _site_controller(entry: SotPointConfigEntry) -> DseController | None:
+    handle = entry.runtime_data.coordinator.handle_of(SUBENTRY_GENERATOR)
+    if handle is None or not isinstance(handle.reader, DseController):
+        return None
+    return handle.reader
+
+
+class SelectAutoFlow(_SiteFixFlow):
+    """Put the controller back in Auto, through the site's interlocks."""
+
+    async def _async_fix(
+        self, entry: SotPointConfigEntry, controller: DseController
+    ) -> str | None:
+        try:
+            await entry.runtime_data.control.async_command(Command.SELECT_AUTO, None)
+        except ServiceValidationError as err:
+            # An interlock said no (maintenance lock, alarm...): say which.
+            self._placeholders["reason"] = str(err)
+            return "refused"
+        except HomeAssistantError as err:
+            self._placeholders["reason"] = str(err)
+            return "failed"
+        return None
+
+
+class SetClockFlow(_SiteFixFlow):
+    """Set the controller's clock to Home Assistant's time and check it took."""
+
+    def _current_placeholders(
+        self, entry: SotPointConfigEntry, controller: DseController
+    ) -> dict[str, str]:
+        reading = controller_time(entry.runtime_data.coordinator.data, controller)
+        if not isinstance(reading, datetime):
+            return {}
+        return _clock_placeholders(reading)
+
+    async def _async_fix(
+        self, entry: SotPointConfigEntry, controller: DseController
+    ) -> str | None:
+        # Assumption (brief): the controller keeps UTC seconds since 1970.
+        target = round(dt_util.utcnow().timestamp())
+        try:
+            read_back = await controller.set_clock(target)
+        except HardwareError as err:
+            self._placeholders["error"] = str(err)
+            _journal(entry, "failed", reason=str(err))
+            return "communication"
+        if isinstance(read_back, Unavailable) or (
+            abs(read_back - dt_util.utcnow().timestamp()) > CLOCK_SET_TOLERANCE_S
+        ):
+            shown = (
+                "—"
+                if isinstance(read_back, Unavailable)
+                else _when(dt_util.utc_from_timestamp(read_back))
+            )
+            self._placeholders["controller_time"] = shown
+            _journal(entry, "not_followed")
+            return "not_verified"
+        _journal(entry, "done")
+        # Read the new time now so the issue clears before the flow closes.
+        await entry.runtime_data.coordinator.async_refresh()
+        return None
+
+
+def _journal(entry: SotPointConfigEntry, result: str, **extra: str) -> None:
+    """Write the clock setting down like any other command sent to the set."""
+    entry.runtime_data.journal.add(
+        RecordKind.COMMAND, {"command": "set_clock", "result": result, **extra}
+    )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The fix flow for one of the site's fixable issues."""
+    entry_id = str((data or {}).get("entry_id", ""))
+    issue = (data or {}).get("issue")
+    if issue == Issue.NOT_IN_AUTO:
+        return SelectAutoFlow(entry_id)
+    if issue == Issue.CLOCK_DRIFT:
+        return SetClockFlow(entry_id)
+    return ConfirmRepairFlow()
