@@ -249,8 +249,10 @@ class SiteRepairs:
         generator = state.generator
         if generator is None or generator.mode is None:
             return Finding(None)
+        if generator.mode in AUTO_MODES:
+            return Finding(False)  # the usual case, every second: no texts
         return Finding(
-            generator.mode not in AUTO_MODES,
+            True,
             {"hours": f"{self.reminder_h:g}", "mode": self._mode_name(generator.mode)},
         )
 
