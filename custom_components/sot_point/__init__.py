@@ -45,6 +45,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
     journal = Journal(hass, entry)
     await journal.async_load()
     coordinator.journal = journal
+    if (outage := journal.open_outage) is not None:
+        # An outage that was going on when HA stopped still started then.
+        coordinator.tracker.outage_started = outage.at
+        coordinator.tracker.mains_lost_at = outage.at
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:

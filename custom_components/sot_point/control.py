@@ -27,6 +27,7 @@ from .hardware.commands import (
     CommandRunner,
     Interlocks,
     RefusalReason,
+    check,
 )
 from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
@@ -57,7 +58,13 @@ class SiteControl:
         try:
             await runner.execute(command, self._interlocks(), state, self._on_poll)
         except CommandRefusedError as err:
-            self._write("refused", command.value, context, reason=err.reason.value)
+            self._write(
+                "refused",
+                command.value,
+                context,
+                reason=err.reason.value,
+                detail=err.detail,
+            )
             raise await self._refusal(err) from err
         except CommandNotFollowedError as err:
             self._write("not_followed", command.value, context)
@@ -208,15 +215,37 @@ class SiteControl:
         When the time is up the controller goes back to Auto, which stops the
         set with its own cool-down.
         """
+        # Checked as a start before anything is sent: the off-load run would
+        # otherwise select Manual first and only then meet the refusal.
+        self._check_before_test_run(context)
         if with_load:
             await self.async_command(Command.SELECT_TEST_ON_LOAD, context)
         else:
             await self.async_command(Command.SELECT_MANUAL, context)
-            await self.async_command(Command.START, context)
+        # In Test or Manual mode a DSE set runs only after its start key.
+        await self.async_command(Command.START, context)
         self._cancel_test_run_end()
         self._test_run_end = async_call_later(
             self.hass, timedelta(minutes=minutes), self._end_test_run
         )
+
+    def _check_before_test_run(self, context: Context | None) -> None:
+        _controller, state = self._generator()
+        try:
+            check(Command.START, state, self._interlocks())
+        except CommandRefusedError as err:
+            self._write(
+                "refused",
+                "start_test_run",
+                context,
+                reason=err.reason.value,
+                detail=err.detail,
+            )
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=f"refused_{err.reason.value}",
+                translation_placeholders={"detail": err.detail},
+            ) from err
 
     async def _end_test_run(self, _now: Any) -> None:
         self._test_run_end = None

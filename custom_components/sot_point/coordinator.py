@@ -189,7 +189,14 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         if self.tracker.estimate is not None:
             self._fuel_store.async_delay_save(self._fuel_data, FUEL_SAVE_DELAY_S)
         if self.journal is not None:
-            self.journal.observe(state)
+            # A fault in the journal must not blank the site's entities: the
+            # record is lost, the poll is not.
+            try:
+                self.journal.observe(state)
+            except Exception:
+                LOGGER.exception(
+                    "%s: journal could not record", self.config_entry.title
+                )
         return state
 
     def _fuel_data(self) -> dict[str, Any]:

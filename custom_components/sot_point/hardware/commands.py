@@ -166,7 +166,9 @@ def _check_start(command: Command, state: GeneratorState, mode: ControlMode) -> 
     if state.has_stopping_alarm:
         names = ", ".join(a.key for a in state.stopping_alarms) or "status flag"
         raise CommandRefusedError(command, RefusalReason.SHUTDOWN_ALARM, names)
-    if command is Command.START and mode in (ControlMode.STOP, ControlMode.OFF):
+    # Test on load runs the engine as surely as a start does; a set left in
+    # Stop is someone's decision and is not started from afar either way.
+    if mode in (ControlMode.STOP, ControlMode.OFF):
         raise CommandRefusedError(command, RefusalReason.STOP_MODE)
     if command is Command.START and mode not in (
         ControlMode.AUTO,
