@@ -445,3 +445,21 @@ async def test_test_run_off_load_and_manual_return(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
     await hass.async_block_till_done()
     assert len(_dse_writes(sim)) == writes
+
+
+async def test_manual_site_waiting_for_start_is_not_a_failed_start(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """A site run by hand waits for a person: no 'start failed' is recorded."""
+    sim.site.set_mode(ControlMode.MANUAL)
+    await _refresh(hass, site)
+    sim.site.lose_mains()
+    sim.advance(10)
+    await _refresh(hass, site)
+    await _refresh(hass, site)
+    state = hass.states.get("sensor.sot_punkt_kall_site_status")
+    assert state is not None
+    assert state.state == "outage_no_backup"
+    kinds = [r.kind.value for r in site.runtime_data.journal.records()]
+    assert "outage" in kinds
+    assert "start_failure" not in kinds

@@ -692,6 +692,7 @@ class Journal:
         elif (
             state.mode is SiteMode.OUTAGE_NO_BACKUP
             and self._last_mode is not SiteMode.OUTAGE_NO_BACKUP
+            and self._start_expected(generator)
         ):
             reason = "no_backup"
         else:
@@ -711,6 +712,17 @@ class Journal:
         record = self._append(RecordKind.START_FAILURE, state.updated, data)
         self._fire(EVENT_START_FAILED, record, data)
         self._close_attempt(state, "failed")
+
+    def _start_expected(self, generator: GeneratorState) -> bool:
+        # A site run by hand (Manual) waits for someone to press Start; no
+        # backup is then not yet a failed start. It is one when a start was
+        # tried, when the controller was in Auto (it should have started) or
+        # left in Stop (it cannot), or when an alarm forbids starting at all.
+        return (
+            self._attempt is not None
+            or generator.mode in (ControlMode.AUTO, ControlMode.STOP, ControlMode.OFF)
+            or generator.has_stopping_alarm
+        )
 
     # test runs
 
