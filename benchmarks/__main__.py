@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import detection, poll
+from . import detection, page, poll
 
-BENCHES = {"poll": poll.run, "detection": detection.run}
+BENCHES = {"poll": poll.run, "detection": detection.run, "page": page.run}
 
 
 def main() -> None:

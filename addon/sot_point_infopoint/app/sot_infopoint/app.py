@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable
 import contextlib
 from datetime import UTC, datetime
+import gc
 import json
 import logging
 from typing import Any, Final
@@ -27,6 +28,8 @@ from .history import Event, merged, new_events
 from .notice import NOTICE_CSS, notice
 from .render import BASE_CSS, KIOSK_CSS, csp_hash, kiosk, page
 from .server import (
+    INGRESS_ROUTES,
+    PUBLIC_ROUTES,
     PageServer,
     Prepared,
     make_app,
@@ -188,10 +191,12 @@ class Infopoint:
         self.restore()
         self.render()
         settings = self.settings
-        await self._serve("public", make_app(self.pages.public), settings.port)
+        public = make_app(self.pages.public, PUBLIC_ROUTES)
+        await self._serve("public", public, settings.port)
         if settings.ingress_port is not None:
             handler = self.pages.ingress_handler(settings.ingress_peer, self.admin_page)
-            await self._serve("ingress", make_app(handler), settings.ingress_port)
+            ingress = make_app(handler, ("/", *INGRESS_ROUTES))
+            await self._serve("ingress", ingress, settings.ingress_port)
         self._tasks.append(asyncio.create_task(self._minutely(), name="infopoint-tick"))
         if connect:
             self._tasks.append(
@@ -239,6 +244,10 @@ async def run_forever(settings: Settings) -> None:
     """Run until cancelled (SIGTERM from the Supervisor ends up here)."""
     infopoint = Infopoint(settings)
     await infopoint.start()
+    # Everything loaded so far lives as long as the process: keeping it out
+    # of the garbage collector's sweeps keeps them short under load.
+    gc.collect()
+    gc.freeze()
     try:
         await asyncio.Event().wait()
     finally:

@@ -14,7 +14,7 @@ address: the pages are built from the status object, which has neither.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -24,6 +24,7 @@ import ipaddress
 from typing import Final
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from .texts import LANGUAGES, Lang
 
@@ -105,8 +106,9 @@ class Prepared:
     status: int
     body: bytes
     gzipped: bytes
-    headers: dict[str, str]
-    gzip_headers: dict[str, str]
+    # Ready multidicts: aiohttp copies them per response faster than dicts.
+    headers: CIMultiDict[str]
+    gzip_headers: CIMultiDict[str]
     etag: str
 
 
@@ -131,7 +133,9 @@ def prepare(
         **(extra or {}),
     }
     gzip_headers = headers | {"Content-Encoding": "gzip"}
-    return Prepared(status, data, compressed, headers, gzip_headers, etag)
+    return Prepared(
+        status, data, compressed, CIMultiDict(headers), CIMultiDict(gzip_headers), etag
+    )
 
 
 def ingress_allowed(peer: str | None, allowed: str) -> bool:
@@ -274,8 +278,15 @@ def _framed(response: web.Response) -> web.Response:
 
 def make_app(
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    paths: Iterable[str] = (),
 ) -> web.Application:
-    """An aiohttp app that sends every request, whatever its path, to `handler`."""
+    """An aiohttp app that sends every request, whatever its path, to `handler`.
+
+    The known `paths` are plain routes, which aiohttp finds by a dictionary
+    look-up; everything else falls through to one pattern (and a 404).
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES, handler_args=HANDLER_LIMITS)
+    for path in paths:
+        app.router.add_route("*", path, handler)
     app.router.add_route("*", "/{tail:.*}", handler)
     return app
