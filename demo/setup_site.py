@@ -31,6 +31,10 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
             {"handler": [entry_id, kind]},
             [{"next_step_id": "tcp"}, link | {"unit_id": unit}, *extra_steps, {}],
         )
+    # Each device added reloads the site; added one right after the other, a
+    # reload can start before the last device is stored. One more reload,
+    # as a technician would press after adding devices in a hurry.
+    await api.post(f"/api/config/config_entries/entry/{entry_id}/reload", {})
     return entry_id
 
 

@@ -1,0 +1,129 @@
+"""scripts/demo end to end: a storm at the simulated site, seen on the info page.
+
+Slow (it starts a real Home Assistant, the simulator and the info page): run
+by scripts/test like every other test, marked so it can be left out with
+`-m "not slow"` while working on something else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
+def _wait(condition: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():  # type: ignore[operator]
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def ports() -> dict[str, int]:
+    """Free ports for everything the demo serves."""
+    return {name: _free_port() for name in ("ha", "sim", "page", "ingress")}
+
+
+@pytest.fixture
+def demo(tmp_path: Path, ports: dict[str, int]) -> Iterator[subprocess.Popen[str]]:
+    """scripts/demo's program at eight times real speed, stopped with Ctrl-C."""
+    args = [
+        sys.executable,
+        "-m",
+        "demo",
+        "--speed",
+        "8",
+        "--state-dir",
+        str(tmp_path),
+        *(f"--{name}-port={port}" for name, port in ports.items()),
+    ]
+    process = subprocess.Popen(
+        args,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    yield process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _read_block(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if "status.json" in line:
+            return "".join(lines)
+    pytest.fail("demo ended before printing its URLs:\n" + "".join(lines))
+
+
+def _mode(page: str) -> object:
+    return json.loads(_get(page + "/status.json"))["mode"]
+
+
+def test_storm_on_the_page_and_ctrl_c_leaves_nothing(
+    demo: subprocess.Popen[str], ports: dict[str, int], tmp_path: Path
+) -> None:
+    """The page shows backup power during the outage and normal after it."""
+    block = _read_block(demo)
+    page = f"http://127.0.0.1:{ports['page']}"
+    assert page in block
+    assert "password" in block
+
+    second = subprocess.run(
+        [sys.executable, "-m", "demo", "--state-dir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert "already running" in second.stderr
+
+    _wait(lambda: _mode(page) == "backup_power", 300, "backup power")
+    assert "reservkraft i drift" in _get(page + "/")
+    _wait(lambda: _mode(page) == "normal", 300, "the grid to return")
+
+    os.killpg(demo.pid, signal.SIGINT)
+    assert demo.wait(timeout=60) == 0
+    leftovers = subprocess.run(
+        ["pgrep", "-f", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert leftovers.stdout == ""
+    for port in ports.values():
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
