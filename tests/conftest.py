@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Generator
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -162,3 +163,27 @@ async def site(hass: HomeAssistant, sim: SimulatedSite) -> MockConfigEntry:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+def with_device_data(
+    base: MockConfigEntry, kind: str, changes: dict[str, Any]
+) -> MockConfigEntry:
+    """`base` with the data of its `kind` device changed."""
+    return MockConfigEntry(
+        domain=base.domain,
+        entry_id=base.entry_id,
+        title=base.title,
+        unique_id=base.unique_id,
+        data=dict(base.data),
+        options=dict(base.options),
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={**s.data, **changes} if s.subentry_type == kind else s.data,
+                subentry_id=s.subentry_id,
+                subentry_type=s.subentry_type,
+                title=s.title,
+                unique_id=s.unique_id,
+            )
+            for s in base.subentries.values()
+        ],
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -23,37 +22,13 @@ from custom_components.sot_point.coordinator import SotPointCoordinator
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry
+from .conftest import site_entry, with_device_data
 
 SITE = "sensor.sot_punkt_kall_site_status"
 GENERATOR_ID = "01SUBENTRYGENERATOR0000000"
 WRONG_DEVICE = f"wrong_device_{GENERATOR_ID}"
 OTHER_SERIAL = 1_730_777
 GATEWAY_NO_RESPONSE = 11  # Modbus exception: nothing answers behind the gateway
-
-
-def _with_data(
-    base: MockConfigEntry, kind: str, changes: dict[str, Any]
-) -> MockConfigEntry:
-    """`base` with the data of its `kind` device changed."""
-    return MockConfigEntry(
-        domain=base.domain,
-        entry_id=base.entry_id,
-        title=base.title,
-        unique_id=base.unique_id,
-        data=dict(base.data),
-        options=dict(base.options),
-        subentries_data=[
-            ConfigSubentryDataWithId(
-                data={**s.data, **changes} if s.subentry_type == kind else s.data,
-                subentry_id=s.subentry_id,
-                subentry_type=s.subentry_type,
-                title=s.title,
-                unique_id=s.unique_id,
-            )
-            for s in base.subentries.values()
-        ],
-    )
 
 
 async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -143,7 +118,7 @@ async def test_another_controller_at_the_address_is_not_shown(
     The warm room, fed by the I/O module, carries on. Once the device is set up
     for the controller that is really there, the repair goes away.
     """
-    entry = _with_data(
+    entry = with_device_data(
         site_entry(sim), SUBENTRY_GENERATOR, {CONF_SERIAL: str(OTHER_SERIAL)}
     )
     await _load(hass, entry)

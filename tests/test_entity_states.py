@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
@@ -35,7 +34,7 @@ from simulator.config import SiteConfig
 from simulator.faults import CorruptStyle, FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry
+from .conftest import site_entry, with_device_data
 
 SITE = "sensor.sot_punkt_kall_site_status"
 ALARM_ACTIVE = "binary_sensor.generator_alarm_active"
@@ -50,30 +49,6 @@ FUEL_SENSORS = (
     "sensor.fuel_tank_autonomy_at_current_load",
     "sensor.fuel_tank_autonomy_at_last_hour_s_load",
 )
-
-
-def _with_data(
-    base: MockConfigEntry, kind: str, changes: dict[str, Any]
-) -> MockConfigEntry:
-    """`base` with the data of its `kind` device changed."""
-    return MockConfigEntry(
-        domain=base.domain,
-        entry_id=base.entry_id,
-        title=base.title,
-        unique_id=base.unique_id,
-        data=dict(base.data),
-        options=dict(base.options),
-        subentries_data=[
-            ConfigSubentryDataWithId(
-                data={**s.data, **changes} if s.subentry_type == kind else s.data,
-                subentry_id=s.subentry_id,
-                subentry_type=s.subentry_type,
-                title=s.title,
-                unique_id=s.unique_id,
-            )
-            for s in base.subentries.values()
-        ],
-    )
 
 
 async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
@@ -245,7 +220,7 @@ async def test_io_module_without_relay_has_no_heater(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
     """No heater relay configured: no heater entity that could never be read."""
-    entry = _with_data(
+    entry = with_device_data(
         site_entry(sim, devices=(SUBENTRY_IO_MODULE,)),
         SUBENTRY_IO_MODULE,
         {CONF_RELAY_KIND: RELAY_NONE},
@@ -282,7 +257,7 @@ async def test_heater_relay_in_a_holding_register(
     sim = register_relay_sim
     entry = await _load(
         hass,
-        _with_data(
+        with_device_data(
             site_entry(sim, devices=(SUBENTRY_IO_MODULE,)),
             SUBENTRY_IO_MODULE,
             {CONF_RELAY_KIND: RelayKind.HOLDING_REGISTER.value, CONF_RELAY_ADDRESS: 5},
