@@ -50,7 +50,6 @@ class SotPointBinarySensorDescription(
     """A binary sensor read from the site's state."""
 
     value_fn: Callable[[SiteState], bool | None]
-    attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
 
 
 def _running(state: SiteState) -> bool | None:
@@ -144,12 +143,7 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
 def _applies(
     coordinator: SotPointCoordinator, description: SotPointDescription
 ) -> bool:
-    if description.key in ("on_generator",):
-        return bool(
-            coordinator.handle_of(SUBENTRY_GENERATOR)
-            or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
-        )
-    if description.key == "mains_available":
+    if description.key in ("on_generator", "mains_available"):
         return bool(
             coordinator.handle_of(SUBENTRY_GENERATOR)
             or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
@@ -264,10 +258,3 @@ class SotPointBinarySensor(SotPointEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The value in this cycle's state."""
         return self._value(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Details such as which alarms are raised and their condition."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.coordinator.data)

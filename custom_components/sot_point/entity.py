@@ -9,6 +9,7 @@ whichever device measures them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -39,6 +40,7 @@ class SotPointDescription(EntityDescription):
 
     `device` places the entity; `source` names the subentry type whose device
     must be answering for the value to be current (None: derived for the site).
+    `attributes_fn` gives state attributes where there are details to show.
     A value that is None shows as unavailable unless `none_is_unknown`, for
     values where None has a meaning, such as "no outage going on".
     """
@@ -46,6 +48,7 @@ class SotPointDescription(EntityDescription):
     device: SiteDevice
     source: str | None = None
     none_is_unknown: bool = False
+    attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
 
 
 def device_info(
@@ -103,6 +106,13 @@ class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
         if self.entity_description.none_is_unknown:
             return True
         return self._value(self.coordinator.data) is not None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Details such as which alarms are raised or what a fuel figure rests on."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)
 
     def _value(self, state: SiteState) -> Any:
         """The entity's value in `state`; platforms override."""

@@ -11,7 +11,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import SUBENTRY_GENERATOR
 from .coordinator import SotPointConfigEntry
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
-from .hardware.state import ControlMode
 from .platform import add_entities_by_source
 from .services import MODE_COMMANDS
 from .site import SiteState
@@ -81,6 +80,3 @@ class SotPointModeSelect(SotPointEntity, SelectEntity):
         """Ask the controller to change mode."""
         control = self.coordinator.config_entry.runtime_data.control
         await control.async_command(MODE_COMMANDS[option], self._context)
-
-
-__all__ = ["ControlMode", "SotPointModeSelect"]

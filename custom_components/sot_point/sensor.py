@@ -33,7 +33,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWITCH
-from .coordinator import SotPointConfigEntry, SotPointCoordinator
+from .coordinator import SotPointConfigEntry
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
 from .platform import add_entities_by_source
@@ -50,7 +50,6 @@ class SotPointSensorDescription(SensorEntityDescription, SotPointDescription):
 
     value_fn: Callable[[SiteState], SensorValue]
     exists_fn: Callable[[SiteState], bool] = lambda _: True
-    attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
 
 
 def _generator(key: str) -> Callable[[SiteState], float | None]:
@@ -463,13 +462,3 @@ class SotPointSensor(SotPointEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """The value in this cycle's state."""
         return self._value(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Details such as what a fuel figure rests on."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.coordinator.data)
-
-
-__all__ = ["SotPointCoordinator", "SotPointSensor"]
