@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import os
 from pathlib import Path
 import re
 import shutil
+import signal
 import tempfile
 from typing import Any, Final
 
@@ -39,7 +42,9 @@ async def screenshot(
     """Render `url` in a `width` x `height` window and save a PNG."""
     assert CHROMIUM is not None
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
+    # chromium's helper processes can still be writing the profile as the
+    # browser exits, so a leftover file is no reason to fail the test.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         args = [
             *_FLAGS,
             f"--user-data-dir={profile}",
@@ -67,7 +72,7 @@ class DevTools:
     def __init__(self) -> None:
         """Nothing runs before `start`."""
         self._process: asyncio.subprocess.Process | None = None
-        self._profile = tempfile.TemporaryDirectory()
+        self._profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._next = 0
@@ -83,6 +88,7 @@ class DevTools:
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # one group: `stop` ends its helpers too
         )
         assert self._process.stderr is not None
         endpoint = ""
@@ -182,4 +188,9 @@ class DevTools:
         if self._process is not None and self._process.returncode is None:
             self._process.terminate()
             await self._process.wait()
+        if self._process is not None:
+            # The zygote and crashpad helpers outlive the browser for a moment
+            # and write into the profile; end them before removing it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
         self._profile.cleanup()
