@@ -4,7 +4,9 @@ The blueprint files are copied into the test instance's own config folder and
 loaded by Home Assistant's blueprint machinery; automations are created from
 them with `use_blueprint`, exactly as the UI does. The only stand-in is the
 phones: each person's `notify.mobile_app_<name>` action is a recorded service
-call (`async_mock_service`), because there are no phones here.
+call (`async_mock_service`), because there are no phones here. What Home
+Assistant itself shows (`notify_in_ha`, "nobody answered") is read back from
+its real notifications over the websocket API, as the frontend reads them.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from pathlib import Path
 import shutil
 from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from freezegun import freeze_time
 from freezegun.api import TickingDateTimeFactory
+from homeassistant.auth.models import RefreshToken
 from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -27,9 +32,11 @@ from homeassistant.util import dt as dt_util, slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sot_point.control import SiteControl
 from simulator.server import SimulatedSite, writes_to
@@ -66,13 +73,9 @@ class Person:
         A message is one paragraph as a phone shows it: the YAML around the
         template must not leak line breaks or indentation into it.
         """
-        messages = [str(call.data.get("message", "")) for call in self.calls]
-        titles = [str(call.data.get("title", "")) for call in self.calls]
-        for text in messages + titles:
-            assert "\n" not in text, text
-            assert "  " not in text, text
-            assert text == text.strip(), text
-        return messages
+        for call in self.calls:
+            _readable(str(call.data.get("title", "")))
+        return [_readable(str(call.data.get("message", ""))) for call in self.calls]
 
     def actions(self) -> list[str]:
         """Action ids of the last actionable notification the phone received."""
@@ -81,6 +84,89 @@ class Person:
             if actions:
                 return [str(action["action"]) for action in actions]
         return []
+
+
+def _readable(text: str) -> str:
+    """One paragraph: no line breaks or indentation leaked from the YAML."""
+    assert "\n" not in text, text
+    assert "  " not in text, text
+    assert text == text.strip(), text
+    return text
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification in Home Assistant's sidebar."""
+
+    title: str
+    message: str
+
+
+@dataclass
+class Sidebar:
+    """Home Assistant's own notifications, as the sidebar's bell lists them.
+
+    Read over the websocket API as the frontend does, one short connection
+    per look: the test clock jumps minutes at a time, which a long-lived
+    connection would not outlive (the server's heartbeat, the token's expiry).
+    """
+
+    hass: HomeAssistant
+    http: TestClient[web.Request, web.Application]
+    refresh_token: RefreshToken
+
+    async def notes(self) -> dict[str, Note]:
+        """Every notification now, by its id; each one a readable paragraph."""
+        token = self.hass.auth.async_create_access_token(self.refresh_token)
+        async with self.http.ws_connect("/api/websocket") as socket:
+            assert (await socket.receive_json())["type"] == "auth_required"
+            await socket.send_json({"type": "auth", "access_token": token})
+            assert (await socket.receive_json())["type"] == "auth_ok"
+            await socket.send_json({"id": 1, "type": "persistent_notification/get"})
+            response = await socket.receive_json()
+        assert response["success"], response
+        return {
+            str(item["notification_id"]): Note(
+                _readable(str(item["title"] or "")), _readable(str(item["message"]))
+            )
+            for item in response["result"]
+        }
+
+    async def wait_for(
+        self, check: Callable[[dict[str, Note]], bool], seconds: float = 5.0
+    ) -> dict[str, Note]:
+        """Wait until the notifications satisfy `check`, and return them."""
+        for _ in range(int(seconds / 0.02)):
+            notes = await self.notes()
+            if check(notes):
+                return notes
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"still not so after {seconds} s: {await self.notes()}")
+
+    async def saying(self, text: str, seconds: float = 5.0) -> tuple[str, Note]:
+        """Wait for the one notification whose message contains `text`."""
+        notes = await self.wait_for(
+            lambda notes: any(text in note.message for note in notes.values()),
+            seconds,
+        )
+        (found,) = [item for item in notes.items() if text in item[1].message]
+        return found
+
+
+@pytest.fixture
+async def sidebar(
+    blueprint_hass: HomeAssistant,
+    aiohttp_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+    socket_enabled: None,
+) -> Sidebar:
+    """Home Assistant's notifications, as a logged-in administrator sees them."""
+    hass = blueprint_hass
+    assert await async_setup_component(hass, "websocket_api", {})
+    refresh_token = await hass.auth.async_create_refresh_token(
+        hass_admin_user, "https://example.com/app"
+    )
+    return Sidebar(hass, await aiohttp_client(hass.http.app), refresh_token)
 
 
 def _copy_blueprints(target: Path) -> None:
@@ -97,7 +183,11 @@ async def blueprint_hass(
     hass.config.config_dir = str(tmp_path)
     target = Path(hass.config.path("blueprints/automation/sot_point"))
     await hass.async_add_executor_job(_copy_blueprints, target)
+    # Both are always loaded in Home Assistant (`notify` as a base platform);
+    # `notify.persistent_notification` is how a blueprint shows a message in
+    # Home Assistant itself.
     assert await async_setup_component(hass, "persistent_notification", {})
+    assert await async_setup_component(hass, "notify", {})
     yield hass
     # Before Home Assistant stops: a time-pattern trigger's next tick must
     # not outlive the test.
@@ -165,6 +255,12 @@ async def use_blueprints(
         state = hass.states.get(f"automation.{Path(file_name).stem}")
         assert state is not None, f"no automation from {file_name}"
         assert state.state == "on", f"{file_name}: {state.attributes}"
+
+
+def has_run(hass: HomeAssistant, file_name: str) -> bool:
+    """The automation from this blueprint has been triggered at least once."""
+    state = hass.states.get(f"automation.{Path(file_name).stem}")
+    return state is not None and state.attributes.get("last_triggered") is not None
 
 
 def control(entry: MockConfigEntry) -> SiteControl:

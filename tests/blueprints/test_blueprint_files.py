@@ -117,3 +117,29 @@ def test_readme_has_an_import_badge_per_blueprint() -> None:
     image = "docs/images/blueprint_varmestuga_form.png"
     assert f"]({image})" in section
     assert (README.parent / image).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_people_may_be_empty_and_messages_may_show_in_home_assistant(
+    name: str,
+) -> None:
+    """Next to the phones, off by default: also show each message in Home Assistant.
+
+    The phones may be left out altogether (a site without phones).
+    """
+    blueprint = _load(name)
+    (section,) = [
+        section["input"]
+        for section in _sections(blueprint).values()
+        if "people" in section["input"]
+    ]
+    assert section["people"]["default"] == []
+    notify_in_ha = section["notify_in_ha"]
+    assert notify_in_ha["name"] == (
+        "Visa även i Home Assistant / Also show in Home Assistant"
+    )
+    assert notify_in_ha["default"] is False
+    assert notify_in_ha["selector"] == {"boolean": {}}
+    swedish, english = notify_in_ha["description"].split(" / ", 1)
+    assert "avisering i Home Assistants sidofält" in swedish
+    assert "notification in Home Assistant's sidebar" in english

@@ -18,7 +18,9 @@ from simulator.server import SimulatedSite
 
 from .conftest import (
     AUTONOMY,
+    Note,
     Person,
+    Sidebar,
     control,
     later,
     press,
@@ -227,3 +229,73 @@ async def test_quiet_hours_hold_back_only_what_is_not_urgent(
 
     await later(hass, clock, timedelta(minutes=61))
     await wait_for(lambda: any("Low oil pressure" in m for m in anna.messages))
+
+
+async def test_no_phones_the_alarm_is_shown_in_home_assistant_at_once(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+) -> None:
+    """Nobody to reach: Home Assistant shows the alarm at once, not after 10 min."""
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, [], notify_in_ha=True))
+
+    await _raise(hass, sim, site, "low_oil_pressure", AlarmCondition.SHUTDOWN)
+    alarm, note = await sidebar.saying("Low oil pressure")
+    assert alarm.startswith("sot_point_alarm_")
+    assert note.title == "Larm \N{EN DASH} SOT-punkt Kall"
+    assert "Low oil pressure (avstängning). Motorn kan inte gå." in note.message
+    assert note.message.endswith("Det finns ingen telefon på jourlistan.")
+    assert list(await sidebar.notes()) == [alarm]
+
+
+async def test_phones_and_home_assistant_who_has_it_and_who_took_it(
+    hass: HomeAssistant,
+    *,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Home Assistant shows the alarm, who has it so far, then who acknowledged.
+
+    Acknowledging stays on the phones, whose messages are as without Home
+    Assistant.
+    """
+    anna, bertil, cecilia = phones
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones, notify_in_ha=True))
+
+    await _raise(hass, sim, site, "low_oil_pressure", AlarmCondition.WARNING)
+    await wait_for(lambda: len(anna.calls) == 1)
+    alarm, note = await sidebar.saying("Skickat till Anna; kvittera i telefonen.")
+    assert note.title == anna.calls[0].data["title"]
+    assert note.message.startswith(anna.messages[0])
+    (ack,) = anna.actions()
+
+    await later(hass, clock, timedelta(minutes=10, seconds=1))
+    await wait_for(lambda: len(bertil.calls) == 1)
+    await sidebar.saying("Skickat till Anna, Bertil; kvittera i telefonen.")
+    assert bertil.actions() == [ack]
+
+    press(hass, ack)
+    await wait_for(lambda: "Kvitterat av Bertil" in bertil.messages[-1])
+    _, note = await sidebar.saying("Kvitterat av Bertil.")
+    assert note == Note(bertil.calls[-1].data["title"], bertil.messages[-1])
+    assert list(await sidebar.notes()) == [alarm]
+    assert cecilia.calls == []
+
+
+async def test_no_phones_not_shown_in_home_assistant_only_the_escalation(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+) -> None:
+    """Not shown in Home Assistant and nobody to reach: the existing last resort."""
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, []))
+
+    await _raise(hass, sim, site, "emergency_stop", AlarmCondition.SHUTDOWN)
+    _, note = await sidebar.saying("Emergency stop")
+    assert note.message.endswith("Det finns ingen telefon på jourlistan.")
+    assert len(await sidebar.notes()) == 1

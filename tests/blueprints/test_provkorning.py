@@ -27,9 +27,12 @@ from .conftest import (
     LOCK,
     MAINS,
     STATUS,
+    Note,
     Person,
+    Sidebar,
     control,
     dse_writes,
+    has_run,
     later,
     refresh,
     running,
@@ -71,7 +74,7 @@ def _inputs(
         "time": "12:05:00",
         "duration": 10,
         "with_load": False,
-        "people": [phones[0].device_id],
+        "people": [person.device_id for person in phones[:1]],
         **changes,
     }
 
@@ -252,3 +255,70 @@ async def test_failed_test_run_is_reported_and_escalated(
     assert bertil.calls[0].data["title"].startswith("Provkörning misslyckades")
     assert bertil.actions()[0].startswith("ACK_")
     assert handed_over == []
+
+
+async def test_report_shown_in_home_assistant_as_on_the_phone(
+    hass: HomeAssistant,
+    *,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Shown in Home Assistant too: "starts now", then the report in its place."""
+    anna = phones[0]
+    control(site)
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones, notify_in_ha=True))
+
+    async with running(sim):
+        await later(hass, clock, timedelta(minutes=5))
+        await until(hass, site, lambda: state_of(hass, ENGINE) == "running")
+        await wait_for(lambda: len(anna.calls) == 1)
+        test_run, note = await sidebar.saying("Provkörningen startar nu")
+        assert test_run.startswith("sot_point_test_run_")
+        assert note == Note(anna.calls[0].data["title"], anna.messages[0])
+
+        await later(hass, clock, timedelta(minutes=10, seconds=1))
+        await until(hass, site, lambda: len(anna.calls) == 2, seconds=20)
+    _, note = await sidebar.saying("Motorn gick utan larm")
+    assert note == Note(anna.calls[1].data["title"], anna.messages[1])
+    assert note.title.startswith("Provkörning godkänd")
+    assert list(await sidebar.notes()) == [test_run]
+    assert set(anna.calls[1].data["data"]) == {"tag"}
+
+
+async def test_no_phones_skipped_test_run_shown_in_home_assistant(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Nobody responsible has a phone: Home Assistant says why it was skipped."""
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": LOCK}, blocking=True
+    )
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, [], notify_in_ha=True))
+    await later(hass, clock, timedelta(minutes=5))
+    _, note = await sidebar.saying("hoppades över: underhållslåset är på")
+    assert note.title == "Provkörning \N{EN DASH} SOT-punkt Kall"
+    assert dse_writes(sim) == []
+
+
+async def test_no_phones_not_shown_in_home_assistant_says_nothing(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """No phone, not shown in Home Assistant: skipped silently, as before."""
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": LOCK}, blocking=True
+    )
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, []))
+    await later(hass, clock, timedelta(minutes=5))
+    await wait_for(lambda: has_run(hass, BLUEPRINT))
+    await settle()
+    assert await sidebar.notes() == {}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sot_point.hardware.profiles.dse_gencomm import (
@@ -24,13 +26,17 @@ from .conftest import (
     MAINS,
     MODE,
     STATUS,
+    Note,
     Person,
+    Sidebar,
     control,
     dse_writes,
+    has_run,
     later,
     press,
     refresh,
     running,
+    settle,
     state_of,
     until,
     use_blueprint,
@@ -249,3 +255,248 @@ async def test_manual_site_asks_before_moving_the_load_back(
             lambda: dse_writes(sim)[-1] == control_words(ControlKey.SELECT_STOP)
         )
         await until(hass, site, lambda: "Avbrottet är över" in anna.messages[-1])
+
+
+def _alone(site: MockConfigEntry, notify_in_ha: bool) -> dict[str, Any]:
+    """A site with nobody's phone on the list."""
+    return {**_inputs(site, []), "notify_in_ha": notify_in_ha}
+
+
+async def test_no_phones_the_outage_is_shown_in_home_assistant(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+) -> None:
+    """No phone, shown in Home Assistant, Auto: the power cut, then backup power.
+
+    One notification for the outage, replaced as it goes on, like the message
+    on a phone.
+    """
+    await use_blueprint(hass, BLUEPRINT, _alone(site, notify_in_ha=True))
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    outage, note = await sidebar.saying("startar reservkraften själv")
+    assert outage == f"sot_point_outage_{site.entry_id}"
+    assert note == Note(
+        "Strömavbrott \N{EN DASH} SOT-punkt Kall",
+        "Nätet är borta. Styrenheten står i Auto och startar reservkraften själv.",
+    )
+
+    sim.advance(sim.site.config.timings.time_to_load() + 5)
+    await refresh(hass, site)
+    assert state_of(hass, STATUS) == "backup_power"
+    await sidebar.saying("Reservkraften går och butiken har ström.")
+    assert list(await sidebar.notes()) == [outage]
+    assert dse_writes(sim) == []
+
+
+async def test_no_phones_not_shown_in_home_assistant_nothing_is_created(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+) -> None:
+    """No phone and not shown in Home Assistant: a cut the set handles says nothing."""
+    await use_blueprint(hass, BLUEPRINT, _alone(site, notify_in_ha=False))
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    sim.advance(sim.site.config.timings.time_to_load() + 5)
+    await refresh(hass, site)
+    assert state_of(hass, STATUS) == "backup_power"
+    await wait_for(lambda: has_run(hass, BLUEPRINT))
+    await settle()
+    assert await sidebar.notes() == {}
+
+
+@pytest.mark.parametrize("notify_in_ha", [False, True])
+async def test_no_phones_run_by_hand_says_at_once_there_is_nobody_to_ask(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+    notify_in_ha: bool,
+) -> None:
+    """Run by hand with nobody to ask: Home Assistant says so at once.
+
+    Nobody is waited for, no question is shown that nobody can answer, and
+    nothing is started.
+    """
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(hass, BLUEPRINT, _alone(site, notify_in_ha))
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    outage, note = await sidebar.saying("ingen telefon på jourlistan")
+    assert outage == f"sot_point_outage_{site.entry_id}"
+    assert note.title == "SOT-punkt Kall: ingen att fråga"
+    assert '"Starta reservkraft?"' in note.message
+    assert "reservkraften är inte startad" in note.message
+    assert list(await sidebar.notes()) == [outage]
+    assert dse_writes(sim) == []
+
+
+async def test_no_phones_in_english(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+) -> None:
+    """The language input holds for what Home Assistant shows, too."""
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(
+        hass, BLUEPRINT, {**_alone(site, notify_in_ha=True), "language": "en"}
+    )
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    _, note = await sidebar.saying("There is no phone on the on-call list")
+    assert note.title == "SOT-punkt Kall: nobody to ask"
+    assert "buttons and actions in Home Assistant" in note.message
+
+
+async def test_phones_and_home_assistant_both_told(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+) -> None:
+    """Phones and Home Assistant get the same title and message.
+
+    The phones' payload is as without Home Assistant: the run's tag, no more.
+    """
+    anna, bertil, _ = phones
+    await use_blueprint(
+        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+    )
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(bertil.calls) == 1)
+    _, note = await sidebar.saying("startar reservkraften själv")
+    for person in (anna, bertil):
+        (call,) = person.calls
+        assert note == Note(call.data["title"], call.data["message"])
+        assert set(call.data["data"]) == {"tag"}
+        assert call.data["data"]["tag"].startswith("sot_point_")
+
+
+async def test_question_shown_in_home_assistant_answered_on_the_phone(
+    hass: HomeAssistant,
+    *,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Run by hand: Home Assistant shows what is asked, of whom, and the outcome.
+
+    The answer buttons are on the phones only; Bertil presses Start.
+    """
+    anna, bertil, _ = phones
+    control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(
+        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+    )
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(anna.actions()) == 2)
+    outage, note = await sidebar.saying("Frågan har skickats till Anna.")
+    assert (
+        note.title
+        == anna.calls[0].data["title"]
+        == "Starta reservkraft? \N{EN DASH} SOT-punkt Kall"
+    )
+    assert note.message.startswith(anna.messages[0])
+    assert "Svara i telefonen" in note.message
+
+    await later(hass, clock, timedelta(minutes=5, seconds=1))
+    await wait_for(lambda: len(bertil.actions()) == 2)
+    await sidebar.saying("Frågan har skickats till Bertil.")
+
+    start, _ = bertil.actions()
+    async with running(sim):
+        press(hass, start)
+        await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
+        await wait_for(lambda: "Reservkraften går" in bertil.messages[-1])
+    notes = await sidebar.notes()
+    assert list(notes) == [outage]
+    assert notes[outage] == Note(
+        bertil.calls[-1].data["title"], bertil.calls[-1].data["message"]
+    )
+    assert "(startad av Bertil)" in notes[outage].message
+
+
+async def test_question_leaves_home_assistant_when_it_settles_itself(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+) -> None:
+    """Mains returns before anyone answers: no open question stays behind.
+
+    Home Assistant then shows that the outage is over, as the phones do.
+    """
+    anna, _, _ = phones
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(
+        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+    )
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(anna.actions()) == 2)
+    await sidebar.saying("Frågan har skickats till Anna.")
+
+    sim.site.restore_mains()
+    await until(hass, site, lambda: "Avbrottet är över" in anna.messages[-1])
+    outage, note = await sidebar.saying("Avbrottet är över")
+    assert note == Note(anna.calls[-1].data["title"], anna.messages[-1])
+    assert list(await sidebar.notes()) == [outage]
+    assert dse_writes(sim) == []
+
+
+async def test_question_leaves_home_assistant_when_started_at_the_panel(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+) -> None:
+    """Someone at the site starts backup power by hand: the question is withdrawn.
+
+    Nobody else is asked, and Home Assistant no longer shows it.
+    """
+    anna, bertil, _ = phones
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(
+        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+    )
+
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    await wait_for(lambda: len(anna.actions()) == 2)
+    await sidebar.saying("Frågan har skickats till Anna.")
+
+    async with running(sim):
+        sim.site.press_key(ControlKey.START_ENGINE)
+        await until(hass, site, lambda: state_of(hass, ENGINE) == "running")
+        # The transfer is taken once the set is in band: press until it is.
+        async with asyncio.timeout(10):
+            while state_of(hass, STATUS) != "backup_power":
+                sim.site.press_key(ControlKey.TRANSFER_TO_GENERATOR)
+                await refresh(hass, site)
+    assert await sidebar.wait_for(lambda notes: notes == {}) == {}
+    assert bertil.calls == []

@@ -21,7 +21,9 @@ from .conftest import (
     LOAD,
     ROOM,
     STATUS,
+    Note,
     Person,
+    Sidebar,
     later,
     refresh,
     state_of,
@@ -44,7 +46,7 @@ def _inputs(phones: list[Person], **changes: Any) -> dict[str, Any]:
         "setpoint": 18,
         "hysteresis": 1,
         "frost_temperature": 5,
-        "people": [phones[0].device_id],
+        "people": [person.device_id for person in phones[:1]],
         "min_on_minutes": 0,
         "min_off_minutes": 0,
         **changes,
@@ -250,3 +252,77 @@ async def test_load_shedding_on_fuel_autonomy(
     assert "får slå på igen" in anna.messages[1]
     await later(hass, clock, timedelta(minutes=1))
     await _heater_becomes(sim, True)
+
+
+async def test_no_phones_load_shedding_shown_in_home_assistant(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    sidebar: Sidebar,
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Nobody on the list: the shedding and its end show in Home Assistant.
+
+    One notification, the second message in place of the first.
+    """
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"warm_room_open": {}}}
+    )
+    await use_blueprint(
+        hass,
+        BLUEPRINT,
+        {
+            **_inputs([], autonomy_limit=24, heater_share=0),
+            "notify_in_ha": True,
+        },
+    )
+    sim.site.set_room_temperature(15.0)
+    await _outage_on_backup(hass, sim, site)
+    await _heater_becomes(sim, True)
+
+    sim.site.set_tank_litres(40)
+    sim.advance(2)
+    await refresh(hass, site)
+    await _heater_becomes(sim, False)
+    shedding, note = await sidebar.saying("Värmen i värmestugan är avstängd")
+    assert shedding == "sot_point_warm_room_shedding"
+    assert note.title == "Värmestugan"
+    assert "bränslet räcker bara" in note.message
+
+    sim.site.refill()
+    sim.advance(2)
+    await refresh(hass, site)
+    await sidebar.saying("Last och bränsle räcker igen")
+    assert list(await sidebar.notes()) == [shedding]
+    await later(hass, clock, timedelta(minutes=1))
+    await _heater_becomes(sim, True)
+
+
+async def test_phone_and_home_assistant_both_told_of_shedding(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    sidebar: Sidebar,
+) -> None:
+    """Anna's phone and Home Assistant get the same message; hers keeps its tag."""
+    anna = phones[0]
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"warm_room_open": {}}}
+    )
+    await use_blueprint(
+        hass,
+        BLUEPRINT,
+        _inputs(phones, autonomy_limit=24, heater_share=0, notify_in_ha=True),
+    )
+    sim.site.set_room_temperature(15.0)
+    await _outage_on_backup(hass, sim, site)
+    await _heater_becomes(sim, True)
+
+    sim.site.set_tank_litres(40)
+    sim.advance(2)
+    await refresh(hass, site)
+    await wait_for(lambda: len(anna.messages) == 1)
+    _, note = await sidebar.saying("bränslet räcker bara")
+    assert note == Note(anna.calls[0].data["title"], anna.messages[0])
+    assert anna.calls[0].data["data"] == {"tag": "sot_point_warm_room_shedding"}
