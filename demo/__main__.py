@@ -19,6 +19,7 @@ import sys
 import time
 
 import aiohttp
+from homeassistant.const import RESTART_EXIT_CODE
 
 from .ha import REPO, DemoUser, HomeAssistantApi, write_config
 from .processes import Children, DemoError, check_ports, wait_for_port
@@ -86,6 +87,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
     hass = children.start(
         "homeassistant",
         [python, "-m", "homeassistant", "-c", str(config_dir)],
+        restart_codes=frozenset({RESTART_EXIT_CODE}),
         # Anything HA still installs at its first start comes from PyPI
         # through uv, which must trust the system's certificates.
         env={
@@ -100,9 +102,11 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         api = HomeAssistantApi(session, base)
         await _wait_for_onboarding(session, base)
         await api.onboard(user)
+        await api.confirm_http_config(config_dir)
         entry_id = await set_up_site(api, args.sim_port)
         await set_up_automations(api, entry_id)
         await set_up_dashboard(api)
+        await api.remove_online_integrations()
         token = await _long_lived_token(api)
     page_url = f"http://127.0.0.1:{args.page_port}"
     options = args.state_dir / "infopage-options.json"
@@ -191,6 +195,13 @@ def _print_block(urls: dict[str, str]) -> None:
     print(flush=True)
 
 
+def _watch(children: Children) -> None:
+    """Until Ctrl-C: keep the demo's programs running, or say which one died."""
+    while signal.sigtimedwait({signal.SIGINT, signal.SIGTERM}, 1.0) is None:
+        if stopped := children.check():
+            raise DemoError("; ".join(stopped))
+
+
 def main() -> int:
     """Run the demo until Ctrl-C; 1 with a one-line reason when it cannot start."""
     args = _parser().parse_args()
@@ -211,7 +222,7 @@ def main() -> int:
         # runs once, whichever signal came.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         _print_block(urls)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        _watch(children)
     except DemoError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ subentry flow per device, automations from the blueprints, a dashboard.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 import json
 from pathlib import Path
@@ -21,23 +22,32 @@ ONLINE_DOMAINS = frozenset(
     {"met", "radio_browser", "google_translate", "shopping_list"}
 )
 
+# Home Assistant 2026.10 takes the HTTP settings from YAML once, on the first
+# start, as a trial it reverts (with a restart) unless confirmed within five
+# minutes; `confirm_http_config` confirms it and takes the section out again.
+HTTP_SECTION = """\
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+"""
 CONFIGURATION = """\
 homeassistant:
   name: SOT-punkt Demo
   time_zone: Europe/Stockholm
   country: SE
+  language: sv
   currency: SEK
   unit_system: metric
   latitude: 63.36
   longitude: 13.12
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 frontend:
 config:
 history:
 logbook:
 person:
+input_boolean:
+notify:
+persistent_notification:
 automation: !include automations.yaml
 script:
 logger:
@@ -61,7 +71,9 @@ def write_config(config_dir: Path, port: int) -> None:
     if config_dir.exists():
         shutil.rmtree(config_dir)
     (config_dir / "custom_components").mkdir(parents=True)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
+    (config_dir / "configuration.yaml").write_text(
+        HTTP_SECTION.format(port=port) + CONFIGURATION
+    )
     (config_dir / "automations.yaml").write_text("[]\n")
     (config_dir / "custom_components" / "sot_point").symlink_to(
         REPO / "custom_components" / "sot_point"
@@ -70,6 +82,18 @@ def write_config(config_dir: Path, port: int) -> None:
     if blueprints.is_dir():
         target = config_dir / "blueprints" / "automation" / "sot_point"
         shutil.copytree(blueprints, target)
+
+
+def _prefilled(form: dict[str, Any]) -> dict[str, Any]:
+    """The values a form shows before anyone types: suggested, else default."""
+    values: dict[str, Any] = {}
+    for field in form.get("data_schema") or []:
+        suggested = (field.get("description") or {}).get("suggested_value")
+        if suggested is not None:
+            values[field["name"]] = suggested
+        elif "default" in field:
+            values[field["name"]] = field["default"]
+    return values
 
 
 class HomeAssistantApi:
@@ -122,29 +146,111 @@ class HomeAssistantApi:
             "/api/onboarding/integration",
             {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
         )
-        await self.remove_online_integrations()
 
-    async def remove_online_integrations(self) -> None:
+    async def login(self, user: DemoUser) -> dict[str, Any]:
+        """Log in as `user` through the login form's flow; keep and return the tokens.
+
+        The tokens are what the frontend keeps in the browser (`hassTokens`),
+        so a screenshot can open the dashboard already logged in.
+        """
+        flow = await self.post(
+            "/auth/login_flow",
+            {
+                "client_id": CLIENT_ID,
+                "handler": ["homeassistant", None],
+                "redirect_uri": CLIENT_ID,
+            },
+        )
+        done = await self.post(
+            f"/auth/login_flow/{flow['flow_id']}",
+            {
+                "client_id": CLIENT_ID,
+                "username": user.username,
+                "password": user.password,
+            },
+        )
+        async with self.session.post(
+            self.base + "/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": done["result"],
+                "client_id": CLIENT_ID,
+            },
+        ) as response:
+            tokens: dict[str, Any] = await response.json()
+        self.token = str(tokens["access_token"])
+        return tokens
+
+    async def confirm_http_config(self, config_dir: Path) -> None:
+        """Confirm the HTTP settings taken from YAML, as the UI asks the owner to.
+
+        Unconfirmed, Home Assistant would fall back to its defaults (port
+        8123 on every interface) and restart five minutes after its first
+        start. Once confirmed they live in Home Assistant's storage, so the
+        YAML section goes, and with it the repair that asks for that.
+        """
+        (http,) = await self.websocket([{"type": "http/config"}])
+        if http.get("pending") and http.get("active_config_type") == "pending":
+            await self.websocket([{"type": "http/config/promote"}])
+        configuration = config_dir / "configuration.yaml"
+        text = configuration.read_text()
+        if text.startswith("http:"):
+            configuration.write_text(text[text.index("homeassistant:") :])
+        (issues,) = await self.websocket([{"type": "repairs/list_issues"}])
+        for issue in issues["issues"]:
+            if (issue["domain"], issue["issue_id"]) == ("http", "deprecated_yaml"):
+                await self.websocket(
+                    [
+                        {
+                            "type": "repairs/ignore_issue",
+                            "domain": "http",
+                            "issue_id": "deprecated_yaml",
+                            "ignore": True,
+                        }
+                    ]
+                )
+
+    async def remove_online_integrations(self, seconds: float = 30) -> None:
         """Drop what onboarding adds that needs the internet (weather, radio...).
 
         A SOT point has no internet in a storm; these would only fill the log.
+        Onboarding adds them in the background (and one may fail to load at
+        all), so this removes them as they appear until two looks a second
+        apart find neither an entry nor a flow of theirs, or `seconds` pass.
         """
-        async with self.session.get(
-            self.base + "/api/config/config_entries/entry", headers=self._headers()
-        ) as response:
-            entries = await response.json()
-        for entry in entries:
-            if entry["domain"] in ONLINE_DOMAINS:
+        quiet = 0
+        deadline = asyncio.get_running_loop().time() + seconds
+        while quiet < 2 and asyncio.get_running_loop().time() < deadline:
+            entries = await self.get("/api/config/config_entries/entry")
+            (flows,) = await self.websocket([{"type": "config_entries/flow/progress"}])
+            online = [e for e in entries if e["domain"] in ONLINE_DOMAINS]
+            busy = [f for f in flows if f["handler"] in ONLINE_DOMAINS]
+            for entry in online:
                 async with self.session.delete(
                     f"{self.base}/api/config/config_entries/entry/{entry['entry_id']}",
                     headers=self._headers(),
                 ):
                     pass
+            quiet = 0 if online or busy else quiet + 1
+            await asyncio.sleep(1)
+
+    async def get(self, path: str) -> Any:
+        """GET JSON; a non-2xx answer is an error."""
+        async with self.session.get(self.base + path, headers=self._headers()) as reply:
+            text = await reply.text()
+            if reply.status >= 300:
+                msg = f"GET {path}: {reply.status} {text[:300]}"
+                raise RuntimeError(msg)
+            return json.loads(text)
 
     async def flow(
         self, start_path: str, start: dict[str, Any], steps: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        """Run a config (or subentry) flow through its steps, like the UI does."""
+        """Run a config (or subentry) flow through its steps, like the UI does.
+
+        As in the UI, a form's fields start out with what the form suggests
+        (or its defaults) and each step's values are typed over them.
+        """
         result: dict[str, Any] = await self.post(start_path, start)
         for step in steps:
             if result.get("type") in ("create_entry", "abort"):
@@ -152,7 +258,8 @@ class HomeAssistantApi:
             if result.get("errors"):
                 msg = f"flow {result.get('step_id')}: {result['errors']}"
                 raise RuntimeError(msg)
-            result = await self.post(f"{start_path}/{result['flow_id']}", step)
+            values = {**_prefilled(result), **step}
+            result = await self.post(f"{start_path}/{result['flow_id']}", values)
         if result.get("type") != "create_entry":
             msg = f"flow ended as {result.get('type')}: {result}"
             raise RuntimeError(msg)

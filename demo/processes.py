@@ -60,39 +60,84 @@ async def wait_for_port(
 
 
 @dataclass
+class Child:
+    """One program the demo runs, and how to start it again."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    # Exit codes that mean "start me again": Home Assistant's restart.
+    restart_codes: frozenset[int] = frozenset()
+
+
+@dataclass
 class Children:
     """The processes the demo started; `stop_all` ends every one of them."""
 
     log_dir: Path
-    running: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
 
     def start(
-        self, name: str, args: list[str], env: dict[str, str] | None = None
+        self,
+        name: str,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        restart_codes: frozenset[int] = frozenset(),
     ) -> subprocess.Popen[bytes]:
         """Start `args` in a new process group, its output in `<name>.log`."""
-        log = (self.log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own programs
+        child = Child(name, args, env or {}, self._spawn(name, args, env or {}, "wb"))
+        child.restart_codes = restart_codes
+        self.children.append(child)
+        return child.process
+
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str], mode: str
+    ) -> subprocess.Popen[bytes]:
+        log = (self.log_dir / f"{name}.log").open(mode)
+        return subprocess.Popen(  # noqa: S603 - our own programs
             args,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **env},
         )
-        self.running.append(process)
-        return process
+
+    def check(self) -> list[str]:
+        """Start again what asked for it; what else has stopped, as messages.
+
+        Home Assistant exits with its restart code when someone presses
+        Restart in its UI; on a real box the Supervisor or the service
+        manager starts it again, so the demo does the same.
+        """
+        stopped = []
+        for child in self.children:
+            code = child.process.poll()
+            if code is None:
+                continue
+            if code in child.restart_codes:
+                child.process = self._spawn(child.name, child.args, child.env, "ab")
+                print(f"{child.name} restarted itself; started again", flush=True)
+                continue
+            stopped.append(
+                f"{child.name} stopped with exit code {code} "
+                f"(see {self.log_dir / child.name}.log)"
+            )
+        return stopped
 
     def stop_all(self, grace: float = 20.0) -> None:
         """SIGTERM every group, wait, then SIGKILL what is left."""
-        for process in reversed(self.running):
+        running = [child.process for child in reversed(self.children)]
+        for process in running:
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for process in reversed(self.running):
+        for process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait(timeout=5)
-        self.running.clear()
+        self.children.clear()
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:

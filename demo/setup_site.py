@@ -10,8 +10,10 @@ from homeassistant.util.yaml import parse_yaml
 from .ha import REPO, HomeAssistantApi
 
 SITE_NAME = "SOT-punkt Kall"
+WARM_ROOM_OPEN = "Värmestugan öppen"  # input_boolean.varmestugan_oppen
 FLOW = "/api/config/config_entries/flow"
 SUBENTRY_FLOW = "/api/config/config_entries/subentries/flow"
+OPTIONS_FLOW = "/api/config/config_entries/options/flow"
 DASHBOARD = REPO / "dashboards" / "sot_point.yaml"
 
 
@@ -19,6 +21,12 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
     """Add the site, then its generator, I/O module and transfer switch."""
     result = await api.flow(FLOW, {"handler": "sot_point"}, [{"site_name": SITE_NAME}])
     entry_id = str(result["result"]["entry_id"])
+    # The simulated site's day tank holds 200 L, 180 L of it above the pickup.
+    await api.flow(
+        OPTIONS_FLOW,
+        {"handler": entry_id},
+        [{"tank_capacity_l": 200, "tank_usable_l": 180, "minimum_autonomy_h": 24}],
+    )
     link = {"host": "127.0.0.1", "port": sim_port}
     devices: list[tuple[str, int, list[dict[str, Any]]]] = [
         ("generator", 10, []),
@@ -40,6 +48,7 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
 
 async def set_up_automations(api: HomeAssistantApi, entry_id: str) -> None:
     """One automation per shipped blueprint, with the demo's inputs."""
+    await _set_up_warm_room_switch(api)
     for number, (path, inputs) in enumerate(_blueprint_inputs(entry_id).items()):
         await api.post(
             f"/api/config/automation/config/sot_point_demo_{number}",
@@ -48,6 +57,23 @@ async def set_up_automations(api: HomeAssistantApi, entry_id: str) -> None:
                 "use_blueprint": {"path": path, "input": inputs},
             },
         )
+
+
+async def _set_up_warm_room_switch(api: HomeAssistantApi) -> None:
+    """The toggle helper the association flips when it opens the warm room.
+
+    Created closed: in the demo the room is heated because the store is on
+    backup power, not because someone opened it.
+    """
+    await api.websocket(
+        [
+            {
+                "type": "input_boolean/create",
+                "name": WARM_ROOM_OPEN,
+                "icon": "mdi:home-thermometer",
+            }
+        ]
+    )
 
 
 def _blueprint_inputs(entry_id: str) -> dict[str, dict[str, Any]]:

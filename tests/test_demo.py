@@ -7,6 +7,7 @@ by scripts/test like every other test, marked so it can be left out with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 import json
 import os
@@ -16,9 +17,13 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 import urllib.request
 
+import aiohttp
 import pytest
+
+from demo.ha import DemoUser, HomeAssistantApi
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 
@@ -90,6 +95,22 @@ def _read_block(process: subprocess.Popen[str]) -> str:
     pytest.fail("demo ended before printing its URLs:\n" + "".join(lines))
 
 
+async def _home_assistant_view(port: int) -> tuple[list[dict[str, Any]], int]:
+    """What the demo user sees in HA: its notifications, and how many actions.
+
+    The frontend lists every action before it shows anything, so an action
+    list that fails to load (as when a default integration cannot import)
+    leaves the UI on its loading screen.
+    """
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, f"http://127.0.0.1:{port}")
+        await api.login(DemoUser())
+        notifications, services = await api.websocket(
+            [{"type": "persistent_notification/get"}, {"type": "get_services"}]
+        )
+    return notifications, len(services)
+
+
 def _mode(page: str) -> object:
     return json.loads(_get(page + "/status.json"))["mode"]
 
@@ -116,6 +137,14 @@ def test_storm_on_the_page_and_ctrl_c_leaves_nothing(
 
     _wait(lambda: _mode(page) == "backup_power", 300, "backup power")
     assert "reservkraft i drift" in _get(page + "/")
+    # The blueprints' automations, with no phone in the demo, tell the
+    # association in Home Assistant itself.
+    notifications, domains = asyncio.run(_home_assistant_view(ports["ha"]))
+    titles = [str(n["title"]) for n in notifications]
+    assert any(title.startswith(("Strömavbrott", "Reservkraft")) for title in titles), (
+        titles
+    )
+    assert domains > 20
     _wait(lambda: _mode(page) == "normal", 300, "the grid to return")
 
     os.killpg(demo.pid, signal.SIGINT)

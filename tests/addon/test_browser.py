@@ -20,10 +20,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sot_point.const import DOMAIN
+from demo.browser import CHROMIUM, DevTools, screenshot
 from simulator.server import SimulatedSite
 from sot_infopoint.settings import Options
 
-from .browser import CHROMIUM, DevTools, screenshot
 from .conftest import HomeAssistantApi, Running, Start, wait_for_text
 
 pytestmark = [

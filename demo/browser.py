@@ -1,4 +1,4 @@
-"""Headless Debian chromium for the browser tests: screenshots and a layout probe.
+"""Headless Debian chromium: screenshots for the README and the browser tests.
 
 Screenshots use chromium's own `--screenshot`; the layout probe talks the
 DevTools protocol over a websocket to ask the rendered page how wide it
@@ -120,7 +120,7 @@ class DevTools:
                     result: dict[str, Any] = answer["result"]
                     return result
 
-    async def _open(
+    async def open_tab(
         self, url: str, width: int, height: int, *, javascript: bool = True
     ) -> tuple[str, str]:
         """A new tab of `width` x `height` showing `url`: (target, session)."""
@@ -131,29 +131,58 @@ class DevTools:
         session = attached["sessionId"]
         await self.call(
             "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+            {
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": width < 600,
+            },
             session,
         )
         if not javascript:
             await self.call(
                 "Emulation.setScriptExecutionDisabled", {"value": True}, session
             )
+        await self.navigate(url, session)
+        return target["targetId"], session
+
+    async def navigate(self, url: str, session: str) -> None:
+        """Show `url` in the tab and wait until it has loaded."""
         await self.call("Page.navigate", {"url": url}, session)
         for _ in range(200):
-            state = await self._evaluate("document.readyState", session)
+            state = await self.evaluate("document.readyState", session)
             if state == "complete":
                 break
             await asyncio.sleep(0.05)
-        return target["targetId"], session
+
+    async def wait_for(self, expression: str, session: str, seconds: float) -> bool:
+        """Whether `expression` became true in the tab within `seconds`."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            if await self.evaluate(expression, session):
+                return True
+            await asyncio.sleep(0.25)
+        return False
+
+    async def capture(self, session: str, out: Path) -> Path:
+        """Save what the tab shows as a PNG."""
+        shot = await self.call("Page.captureScreenshot", {"format": "png"}, session)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(base64.b64decode(shot["data"]))  # noqa: ASYNC240 - small file
+        return out
+
+    async def close_tab(self, target: str) -> None:
+        """Close a tab opened with `open_tab`."""
+        await self.call("Target.closeTarget", {"targetId": target})
 
     async def page_width(self, url: str, width: int, height: int = 800) -> int:
         """How wide the page at `url` lays itself out in a `width` px viewport."""
-        target, session = await self._open(url, width, height)
-        value = await self._evaluate(
+        target, session = await self.open_tab(url, width, height)
+        value = await self.evaluate(
             "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)",
             session,
         )
-        await self.call("Target.closeTarget", {"targetId": target})
+        await self.close_tab(target)
         return int(value)
 
     async def screenshot(
@@ -164,14 +193,13 @@ class DevTools:
         chromium's `--screenshot` needs script in the page to capture, so
         the page without JavaScript is captured over the protocol instead.
         """
-        target, session = await self._open(url, width, height, javascript=javascript)
-        shot = await self.call("Page.captureScreenshot", {"format": "png"}, session)
-        await self.call("Target.closeTarget", {"targetId": target})
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(base64.b64decode(shot["data"]))  # noqa: ASYNC240 - a test
+        target, session = await self.open_tab(url, width, height, javascript=javascript)
+        await self.capture(session, out)
+        await self.close_tab(target)
         return out
 
-    async def _evaluate(self, expression: str, session: str) -> Any:
+    async def evaluate(self, expression: str, session: str) -> Any:
+        """The value of a JavaScript expression in the tab."""
         result = await self.call(
             "Runtime.evaluate",
             {"expression": expression, "returnByValue": True},

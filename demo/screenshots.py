@@ -1,0 +1,155 @@
+"""The README's screenshots, taken from a running demo with headless chromium.
+
+Run it while `scripts/demo` runs (same ports):
+
+    scripts/run python -m demo.screenshots
+
+It waits until the simulated outage has put the site on backup power, then
+saves, into docs/screenshots/: the association's dashboard (logged in as the
+demo user), the info page on a phone in Swedish and English, the kiosk view
+and the printed notice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from .browser import DevTools
+from .ha import CLIENT_ID, REPO, DemoUser, HomeAssistantApi
+
+OUT = REPO / "docs" / "screenshots"
+
+# The dashboard is ready when its cards have rendered, deep inside the
+# frontend's shadow roots; until then the frontend shows its loading screen.
+DASHBOARD_READY = """(() => {
+  const find = (root, selector) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const element of root.querySelectorAll('*')) {
+      if (element.shadowRoot) {
+        const inner = find(element.shadowRoot, selector);
+        if (inner) return inner;
+      }
+    }
+    return null;
+  };
+  return find(document, 'hui-entities-card') !== null;
+})()"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m demo.screenshots", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--ha-port", type=int, default=8123)
+    parser.add_argument("--page-port", type=int, default=8080)
+    parser.add_argument("--out", type=Path, default=OUT, help="folder (docs/…)")
+    parser.add_argument(
+        "--mode",
+        default="backup_power",
+        help="wait until status.json shows this mode (backup_power)",
+    )
+    return parser
+
+
+async def _wait_for_mode(session: aiohttp.ClientSession, page: str, mode: str) -> None:
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        async with session.get(page + "/status.json") as response:
+            if (await response.json()).get("mode") == mode:
+                return
+        await asyncio.sleep(2)
+    msg = f"the site did not reach {mode} within 15 minutes"
+    raise RuntimeError(msg)
+
+
+def _frontend_tokens(tokens: dict[str, Any], base: str) -> str:
+    """The tokens as the frontend keeps them in localStorage."""
+    stored = {
+        "access_token": tokens["access_token"],
+        "token_type": "Bearer",
+        "expires_in": tokens["expires_in"],
+        "refresh_token": tokens["refresh_token"],
+        "hassUrl": base,
+        "clientId": CLIENT_ID,
+        "expires": int(time.time() * 1000) + int(tokens["expires_in"]) * 1000,
+    }
+    return json.dumps(json.dumps(stored))
+
+
+async def dashboard(browser: DevTools, base: str, out: Path) -> Path:
+    """The association's dashboard, logged in, in a laptop-sized window."""
+    async with aiohttp.ClientSession() as session:
+        tokens = await HomeAssistantApi(session, base).login(DemoUser())
+    target, tab = await browser.open_tab(base + "/manifest.json", 1280, 1000)
+    await browser.evaluate(
+        f"localStorage.setItem('hassTokens', {_frontend_tokens(tokens, base)})", tab
+    )
+    await browser.navigate(base + "/sot-point/0", tab)
+    if not await browser.wait_for(DASHBOARD_READY, tab, 60):
+        seen = await browser.capture(tab, out / "dashboard-not-ready.png")
+        msg = f"the dashboard did not render within 60 s; what showed: {seen}"
+        raise RuntimeError(msg)
+    await asyncio.sleep(2)  # icons and history graphs fill in last
+    shot = await browser.capture(tab, out / "dashboard.png")
+    await browser.close_tab(target)
+    return shot
+
+
+async def info_page(browser: DevTools, page: str, out: Path) -> list[Path]:
+    """The page on a phone (sv, en), the kiosk view and the notice."""
+    views = [
+        ("page.png", "/", 390, 844),
+        ("page_en.png", "/?lang=en", 390, 844),
+        ("kiosk.png", "/kiosk", 1280, 720),
+        ("notice.png", "/notice", 794, 1123),
+    ]
+    shots = []
+    for name, path, width, height in views:
+        target, tab = await browser.open_tab(page + path, width, height)
+        await asyncio.sleep(1)
+        shots.append(await browser.capture(tab, out / name))
+        await browser.close_tab(target)
+    return shots
+
+
+async def take(args: argparse.Namespace) -> list[Path]:
+    """Every screenshot, once the site is in the wanted mode."""
+    base = f"http://127.0.0.1:{args.ha_port}"
+    page = f"http://127.0.0.1:{args.page_port}"
+    async with aiohttp.ClientSession() as session:
+        await _wait_for_mode(session, page, args.mode)
+    browser = DevTools()
+    await browser.start()
+    try:
+        return [
+            await dashboard(browser, base, args.out),
+            *await info_page(browser, page, args.out),
+        ]
+    finally:
+        await browser.stop()
+
+
+def main() -> int:
+    """Take the screenshots; 1 with the reason when the demo is not there."""
+    args = _parser().parse_args()
+    try:
+        shots = asyncio.run(take(args))
+    except (OSError, RuntimeError, aiohttp.ClientError) as err:
+        print(f"demo.screenshots: {err}", file=sys.stderr)
+        return 1
+    for shot in shots:
+        print(shot.relative_to(REPO) if shot.is_relative_to(REPO) else shot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
