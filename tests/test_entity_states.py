@@ -11,12 +11,16 @@ from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sot_point.const import (
+    CONF_LEVEL_ADDRESS,
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
+    CONF_TEMPERATURE_ADDRESS,
+    DOMAIN,
     RELAY_NONE,
     SUBENTRY_GENERATOR,
     SUBENTRY_IO_MODULE,
@@ -41,6 +45,7 @@ ALARM_ACTIVE = "binary_sensor.generator_alarm_active"
 ON_GENERATOR = "binary_sensor.transfer_switch_on_backup_power"
 POSITION = "sensor.transfer_switch_position"
 HEATER = "binary_sensor.warm_room_heater"
+HEATER_SWITCH = "switch.warm_room_heater"
 ROOM = "sensor.warm_room_room_temperature"
 TANK_FAULT = "binary_sensor.fuel_tank_level_sensor_fault"
 FUEL_SENSORS = (
@@ -227,6 +232,7 @@ async def test_io_module_without_relay_has_no_heater(
     )
     await _load(hass, entry)
     assert hass.states.get(HEATER) is None
+    assert hass.states.get(HEATER_SWITCH) is None
     assert float(_state(hass, ROOM)) == pytest.approx(
         sim.site.room.temperature_c, abs=0.1
     )
@@ -234,6 +240,105 @@ async def test_io_module_without_relay_has_no_heater(
     # Nothing measures the mains or the switch without generator or ATS.
     assert hass.states.get("binary_sensor.mains_available") is None
     assert hass.states.get(POSITION) is None
+
+
+@pytest.mark.parametrize(
+    ("left_empty", "absent", "present"),
+    [
+        pytest.param(
+            {CONF_TEMPERATURE_ADDRESS: None},
+            (ROOM,),
+            (TANK_FAULT, HEATER, HEATER_SWITCH),
+            id="temperature",
+        ),
+        pytest.param(
+            {CONF_LEVEL_ADDRESS: None},
+            (TANK_FAULT,),
+            (ROOM, HEATER, HEATER_SWITCH),
+            id="level",
+        ),
+        pytest.param(
+            {CONF_RELAY_KIND: RELAY_NONE},
+            (HEATER, HEATER_SWITCH),
+            (ROOM, TANK_FAULT),
+            id="relay",
+        ),
+    ],
+)
+async def test_input_left_empty_has_no_entity(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    left_empty: dict[str, Any],
+    absent: tuple[str, ...],
+    present: tuple[str, ...],
+) -> None:
+    """An input the technician left empty is no such input: no entity for it.
+
+    Not an entity that is unavailable for ever, nor a level sensor "fault"
+    that reads "off" for a level sensor there is not.
+    """
+    await _load(hass, with_device_data(site_entry(sim), SUBENTRY_IO_MODULE, left_empty))
+    for entity_id in absent:
+        assert hass.states.get(entity_id) is None, entity_id
+    for entity_id in present:
+        assert _state(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+
+
+async def test_module_with_no_inputs_leaves_no_warm_room(
+    hass: HomeAssistant, sim: SimulatedSite, device_registry: dr.DeviceRegistry
+) -> None:
+    """Only a level input: the tank reads from it, and there is no warm room."""
+    entry = await _load(
+        hass,
+        with_device_data(
+            site_entry(sim, devices=(SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE)),
+            SUBENTRY_IO_MODULE,
+            {CONF_TEMPERATURE_ADDRESS: None, CONF_RELAY_KIND: RELAY_NONE},
+        ),
+    )
+    for entity_id in (ROOM, HEATER, HEATER_SWITCH):
+        assert hass.states.get(entity_id) is None, entity_id
+    assert _state(hass, TANK_FAULT) == "off"
+    assert _attributes(hass, "sensor.fuel_tank_volume")["source"] == "level_sensor"
+    identifier = (DOMAIN, f"{entry.entry_id}_warm_room")
+    assert (
+        device_registry.async_get_device_by_identifier(identifier, entry.entry_id)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(FaultKind.DROP, id="silent"),
+        pytest.param(FaultKind.EXCEPTION, id="refusing"),
+    ],
+)
+async def test_configured_inputs_of_a_failing_module_are_unavailable(
+    hass: HomeAssistant, sim: SimulatedSite, fault: FaultKind
+) -> None:
+    """A module that fails from the start: its inputs show, unavailable.
+
+    What exists is decided from the configuration, so nothing vanishes because
+    the first read failed; and nothing shows a value it did not read.
+    """
+    sim.faults.units = frozenset({sim.site.config.units.io or 1})
+    sim.faults.enable(rate=1.0, kinds={fault: 1.0})
+    entry = await _load(hass, site_entry(sim))
+    io_inputs = (ROOM, HEATER, HEATER_SWITCH, TANK_FAULT)
+    for entity_id in io_inputs:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    # The tank falls back on the controller's own sender meanwhile.
+    assert _attributes(hass, "sensor.fuel_tank_volume")["source"] == "controller"
+
+    sim.faults.disable()
+    await _refresh(hass, entry)
+    assert float(_state(hass, ROOM)) == pytest.approx(
+        sim.site.room.temperature_c, abs=0.1
+    )
+    assert _state(hass, HEATER) == "off"
+    assert _state(hass, HEATER_SWITCH) == "off"
+    assert _state(hass, TANK_FAULT) == "off"
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from .export import async_register_export_view
 from .hardware.client import ConnectionPool
 from .journal import Journal
 from .notices import async_setup_notice_services
+from .platform import async_place_devices, async_remove_unused_devices
 from .repairs import SiteRepairs, async_remove_issues
 from .services import async_setup_services
 from .websocket import async_setup_websocket
@@ -59,7 +60,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
     entry.runtime_data = SotPointData(
         coordinator=coordinator, control=control, journal=journal, pool=pool
     )
+    # Devices stay in one subentry (or none) for life; see platform.py.
+    async_place_devices(hass, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_remove_unused_devices(hass, coordinator)
     SiteRepairs(hass, entry).async_start()
     # Adding, changing or removing a device (a subentry) or the site's
     # options rebuilds the site with the new set of devices.

@@ -15,11 +15,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWITCH
-from .coordinator import SotPointConfigEntry, SotPointCoordinator
-from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
+from .coordinator import SotPointConfigEntry
+from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import AlarmCondition, EngineState, TransferPosition
-from .helpers import io_config_from
 from .platform import add_entities_by_source
 from .site import SiteState
 
@@ -124,6 +123,7 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
         translation_key="heater",
         device=SiteDevice.WARM_ROOM,
         source=SUBENTRY_IO_MODULE,
+        io_input=IoInput.RELAY,
         device_class=BinarySensorDeviceClass.HEAT,
         value_fn=lambda s: s.io.heater_on if s.io else None,
     ),
@@ -132,33 +132,13 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
         translation_key="tank_sensor_fault",
         device=SiteDevice.TANK,
         source=SUBENTRY_IO_MODULE,
+        io_input=IoInput.LEVEL,
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: s.fuel.sensor_fault is not None if s.io else None,
         attributes_fn=lambda s: {"fault": s.fuel.sensor_fault},
     ),
 )
-
-
-def _applies(
-    coordinator: SotPointCoordinator, description: SotPointDescription
-) -> bool:
-    if description.key in ("on_generator", "mains_available"):
-        return bool(
-            coordinator.handle_of(SUBENTRY_GENERATOR)
-            or coordinator.handle_of(SUBENTRY_TRANSFER_SWITCH)
-        )
-    if description.key == "heater":
-        # Only a module with a heater relay configured can tell it.
-        io = coordinator.handle_of(SUBENTRY_IO_MODULE)
-        options = coordinator.config_entry.options
-        return (
-            io is not None
-            and io_config_from(io.subentry.data, options).relay_kind is not None
-        )
-    if description.source is None:
-        return True
-    return coordinator.handle_of(description.source) is not None
 
 
 def alarm_description(key: str) -> SotPointBinarySensorDescription:
@@ -218,10 +198,7 @@ async def async_setup_entry(
     """Add binary sensors, and alarm sensors as the controller reveals them."""
     coordinator = entry.runtime_data.coordinator
     add_entities_by_source(
-        coordinator,
-        async_add_entities,
-        [d for d in BINARY_SENSORS if _applies(coordinator, d)],
-        SotPointBinarySensor,
+        coordinator, async_add_entities, BINARY_SENSORS, SotPointBinarySensor
     )
     if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
         return

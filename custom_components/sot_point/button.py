@@ -49,10 +49,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the generator's buttons when the site has a generator."""
-    coordinator = entry.runtime_data.coordinator
-    if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
-        return
-    add_entities_by_source(coordinator, async_add_entities, BUTTONS, SotPointButton)
+    add_entities_by_source(
+        entry.runtime_data.coordinator, async_add_entities, BUTTONS, SotPointButton
+    )
 
 
 class SotPointButton(SotPointEntity, ButtonEntity):

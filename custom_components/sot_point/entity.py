@@ -1,10 +1,10 @@
 """Base entity and device layout shared by every platform.
 
 A site shows up as a handful of devices: the site itself, the generator, the
-mains, the transfer switch, the fuel tank and the warm room. The generator (and
-a separate transfer switch or I/O module) are real devices from config
-subentries; mains, tank and warm room are what people think about, fed by
-whichever device measures them.
+mains, the transfer switch, the fuel tank and the warm room. The generator and
+the warm room stand for the controller and the I/O module of their config
+subentries; mains, transfer switch and tank are what people think about, fed
+by whichever device measures them, and belong to the site (see platform.py).
 """
 
 from __future__ import annotations
@@ -34,12 +34,22 @@ class SiteDevice(StrEnum):
     WARM_ROOM = "warm_room"
 
 
+class IoInput(StrEnum):
+    """An input of the I/O module, which a technician may leave unconfigured."""
+
+    LEVEL = "level"
+    TEMPERATURE = "temperature"
+    RELAY = "relay"
+
+
 @dataclass(frozen=True, kw_only=True)
 class SotPointDescription(EntityDescription):
     """What every SOT Point entity description adds.
 
     `device` places the entity; `source` names the subentry type whose device
     must be answering for the value to be current (None: derived for the site).
+    `io_input` names the I/O module's input the value comes from: without that
+    input configured the entity does not exist.
     `attributes_fn` gives state attributes where there are details to show.
     A value that is None shows as unavailable unless `none_is_unknown`, for
     values where None has a meaning, such as "no outage going on".
@@ -47,6 +57,7 @@ class SotPointDescription(EntityDescription):
 
     device: SiteDevice
     source: str | None = None
+    io_input: IoInput | None = None
     none_is_unknown: bool = False
     attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
 
@@ -65,6 +76,10 @@ def device_info(
     )
     if handle is not None and handle.kind == device.value:
         info |= _hardware_info(handle)
+    elif device is SiteDevice.TRANSFER_SWITCH:
+        # Told by the controller: no make or model of its own, nor still
+        # those of a separate switch that has been taken off the site.
+        info |= DeviceInfo(manufacturer=None, model=None, serial_number=None)
     return info
 
 

@@ -38,11 +38,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the mode select when the site has a generator."""
-    coordinator = entry.runtime_data.coordinator
-    if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
-        return
     add_entities_by_source(
-        coordinator, async_add_entities, [MODE_SELECT], SotPointModeSelect
+        entry.runtime_data.coordinator,
+        async_add_entities,
+        [MODE_SELECT],
+        SotPointModeSelect,
     )
 
 

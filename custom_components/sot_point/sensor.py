@@ -32,9 +32,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_SWITCH
+from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointConfigEntry
-from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
 from .platform import add_entities_by_source
 from .site import SiteMode, SiteState
@@ -383,6 +383,7 @@ WARM_ROOM_SENSORS: tuple[SotPointSensorDescription, ...] = (
         translation_key="room_temperature",
         device=SiteDevice.WARM_ROOM,
         source=SUBENTRY_IO_MODULE,
+        io_input=IoInput.TEMPERATURE,
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
@@ -430,23 +431,21 @@ async def async_setup_entry(
     entry: SotPointConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors for the devices this site has."""
+    """Add the sensors for the devices and inputs this site has."""
     coordinator = entry.runtime_data.coordinator
-    descriptions: list[SotPointSensorDescription] = list(SITE_SENSORS)
-    if coordinator.handle_of(SUBENTRY_GENERATOR):
-        descriptions += [*GENERATOR_SENSORS, *MAINS_SENSORS]
-    if coordinator.handle_of(SUBENTRY_GENERATOR) or coordinator.handle_of(
-        SUBENTRY_TRANSFER_SWITCH
-    ):
-        descriptions += TRANSFER_SENSORS
-    if coordinator.handle_of(SUBENTRY_IO_MODULE):
-        descriptions += WARM_ROOM_SENSORS
-    descriptions += TANK_SENSORS
     add_entities_by_source(
         coordinator,
         async_add_entities,
-        [d for d in descriptions if d.exists_fn(coordinator.data)],
+        [
+            *SITE_SENSORS,
+            *GENERATOR_SENSORS,
+            *MAINS_SENSORS,
+            *TRANSFER_SENSORS,
+            *WARM_ROOM_SENSORS,
+            *TANK_SENSORS,
+        ],
         SotPointSensor,
+        exists=lambda description: description.exists_fn(coordinator.data),
     )
 
 

@@ -15,7 +15,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .const import SUBENTRY_IO_MODULE
 from .control import SiteControl
 from .coordinator import SotPointConfigEntry
-from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .platform import add_entities_by_source
 from .site import SiteState
 
@@ -35,6 +35,7 @@ HEATER = SotPointSwitchDescription(
     translation_key="heater_relay",
     device=SiteDevice.WARM_ROOM,
     source=SUBENTRY_IO_MODULE,
+    io_input=IoInput.RELAY,
     value_fn=lambda state, _control: state.io.heater_on if state.io else None,
     set_fn=lambda control, on, context: control.async_set_heater(on, context),
 )
@@ -59,11 +60,7 @@ async def async_setup_entry(
     add_entities_by_source(
         coordinator, async_add_entities, [MAINTENANCE], SotPointMaintenanceSwitch
     )
-    io = coordinator.data.io
-    if io is not None and io.heater_on is not None:
-        add_entities_by_source(
-            coordinator, async_add_entities, [HEATER], SotPointSwitch
-        )
+    add_entities_by_source(coordinator, async_add_entities, [HEATER], SotPointSwitch)
 
 
 class SotPointSwitch(SotPointEntity, SwitchEntity):
