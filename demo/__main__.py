@@ -34,12 +34,29 @@ def _parser() -> argparse.ArgumentParser:
         prog="scripts/demo",
         description="A storm at a simulated SOT point, in a real Home Assistant.",
     )
-    parser.add_argument("--scenario", default="demo", help="simulator scenario (demo)")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated s per s")
-    parser.add_argument("--ha-port", type=int, default=8123)
-    parser.add_argument("--sim-port", type=int, default=5020)
-    parser.add_argument("--page-port", type=int, default=8080)
-    parser.add_argument("--ingress-port", type=int, default=8099)
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        help="simulator scenario (demo; `scripts/sim --list` shows the others)",
+    )
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per second (1)"
+    )
+    parser.add_argument(
+        "--ha-port", type=int, default=8123, help="Home Assistant's port (8123)"
+    )
+    parser.add_argument(
+        "--sim-port", type=int, default=5020, help="the simulator's Modbus port (5020)"
+    )
+    parser.add_argument(
+        "--page-port", type=int, default=8080, help="the info page's port (8080)"
+    )
+    parser.add_argument(
+        "--ingress-port",
+        type=int,
+        default=8099,
+        help="the info page's admin view, reached through ingress (8099)",
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
