@@ -6,6 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
@@ -57,8 +58,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
         await coordinator.async_shutdown()
         raise
     control = SiteControl(hass, coordinator, journal)
+    english_names: dict[str, str] = {}
+    for category in ("device", "entity"):
+        english_names |= await async_get_translations(hass, "en", category, {DOMAIN})
     entry.runtime_data = SotPointData(
-        coordinator=coordinator, control=control, journal=journal, pool=pool
+        coordinator=coordinator,
+        control=control,
+        journal=journal,
+        english_names=english_names,
+        pool=pool,
     )
     # Devices stay in one subentry (or none) for life; see platform.py.
     async_place_devices(hass, coordinator)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
@@ -83,6 +84,9 @@ class SotPointData:
     coordinator: SotPointCoordinator
     control: SiteControl
     journal: Journal
+    # The integration's English device and entity names, by translation key,
+    # for the entity ids (see SotPointEntity.async_prepare_to_add_to_hass).
+    english_names: Mapping[str, str]
     pool: ConnectionPool = field(default_factory=ConnectionPool)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import slugify
 
 from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_TRANSFER_SWITCH
 from .coordinator import DeviceHandle, SotPointCoordinator, site_device_info
@@ -112,6 +113,35 @@ class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
         self._source_id = handle.subentry.subentry_id if handle else None
         self._attr_unique_id = f"{coordinator.config_entry.entry_id}_{description.key}"
         self._attr_device_info = device_info(coordinator, description.device, handle)
+
+    async def async_prepare_to_add_to_hass(self) -> None:
+        """Suggest the entity id an English installation gets, in any language.
+
+        Home Assistant makes a new entity's id from its device's and its own
+        name in the system language: a Swedish installation would get
+        binary_sensor.nat_tillgangligt. The dashboard and blueprints we ship,
+        and our documentation, name binary_sensor.mains_available, so the id
+        is made from the English names whatever the language; the names shown
+        stay translated. Home Assistant keeps an id already in the entity
+        registry, so neither a user's rename nor an existing id changes.
+        """
+        await super().async_prepare_to_add_to_hass()
+        english = self.coordinator.config_entry.runtime_data.english_names
+        device = self.device_info or DeviceInfo()
+        device_name = device.get("name")
+        if device_key := device.get("translation_key"):
+            device_name = english.get(
+                f"component.{DOMAIN}.device.{device_key}.name", device_key
+            ).format(**(device.get("translation_placeholders") or {}))
+        domain = self.platform.domain
+        name = english.get(
+            f"component.{DOMAIN}.entity.{domain}.{self.translation_key}.name"
+        )
+        if name is not None:
+            name = name.format(**self.translation_placeholders)
+        # Without a name of its own the entity is named after its device.
+        object_id = " ".join(part for part in (device_name, name) if part)
+        self.entity_id = f"{domain}.{slugify(object_id)}"
 
     @property
     def available(self) -> bool:
