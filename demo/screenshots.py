@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         default="backup_power",
         help="wait until status.json shows this mode (backup_power)",
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30,
+        help="seconds to wait after that, for readings to follow (30)",
+    )
     return parser
 
 
@@ -127,6 +133,9 @@ async def take(args: argparse.Namespace) -> list[Path]:
     page = f"http://127.0.0.1:{args.page_port}"
     async with aiohttp.ClientSession() as session:
         await _wait_for_mode(session, page, args.mode)
+    # The site turns "on backup power" as the switch moves; the generator's
+    # power and load follow at the next instrument read.
+    await asyncio.sleep(args.settle)
     browser = DevTools()
     await browser.start()
     try:

@@ -51,3 +51,38 @@ def test_translations_cover_the_same_strings() -> None:
         assert _keys(translated) == _keys(source), language
     english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
     assert english == source
+
+
+def test_documents_link_only_to_files_that_exist() -> None:
+    """Every picture and file the README and add-on docs point at is there.
+
+    A renamed screenshot or script would otherwise leave the first page a
+    new user reads with a broken image or a command that is not there.
+    """
+    import re  # noqa: PLC0415
+
+    documents = [REPO / "README.md", REPO / "addon" / "sot_point_infopoint" / "DOCS.md"]
+    missing = []
+    for document in documents:
+        text = document.read_text()
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (document.parent / target).exists():
+                missing.append(f"{document.name}: {target}")
+    assert missing == []
+
+
+def test_demo_requirements_match_home_assistants_pins() -> None:
+    """The audio packages the demo builds are the ones HA itself asks for."""
+    from importlib.util import find_spec  # noqa: PLC0415
+
+    # Found, not imported: importing it needs the very packages checked here.
+    spec = find_spec("homeassistant.components.assist_pipeline")
+    assert spec is not None
+    assert spec.submodule_search_locations is not None
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    lines = (REPO / "requirements_demo.txt").read_text().splitlines()
+    pinned = {line.strip() for line in lines if "==" in line}
+    assert set(manifest["requirements"]) <= pinned
