@@ -16,7 +16,7 @@ die() { log "error: $*"; exit 1; }
 # The requirements decide the venv: a change to them gives a fresh one, and two
 # clones with the same requirements share the one inside the cached root.
 requirements_hash() {
-    cat "$REPO/requirements_test.txt" "$REPO/scripts/setup" | sha256sum | cut -c1-16
+    cat "$REPO/requirements_test.txt" "$REPO/requirements_demo.txt" "$REPO/scripts/setup" | sha256sum | cut -c1-16
 }
 
 root_venv() { printf '/opt/sot-point/venv-%s' "$(requirements_hash)"; }
