@@ -82,7 +82,14 @@ def demo(tmp_path: Path, ports: dict[str, int]) -> Iterator[subprocess.Popen[str
     )
     yield process
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+        # A test that failed half-way: Ctrl-C, so the demo stops Home
+        # Assistant, the simulator and the page (each in its own session,
+        # out of reach of a signal to this group); SIGKILL only as a last resort.
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _read_block(process: subprocess.Popen[str]) -> str:
