@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from contextlib import suppress
 import fcntl
 import json
 from pathlib import Path
@@ -19,9 +18,18 @@ import sys
 import time
 
 import aiohttp
-from homeassistant.const import RESTART_EXIT_CODE
 
-from .ha import REPO, DemoUser, HomeAssistantApi, write_config
+from .ha import (
+    REPO,
+    TESTED_VERSION,
+    DemoUser,
+    HomeAssistantApi,
+    home_assistant_python,
+    start_home_assistant,
+    supported_versions,
+    wait_for_onboarding,
+    write_config,
+)
 from .processes import Children, DemoError, check_ports, wait_for_port
 from .setup_site import SITE_NAME, set_up_automations, set_up_dashboard, set_up_site
 
@@ -56,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=8099,
         help="the info page's admin view, reached through ingress (8099)",
+    )
+    parser.add_argument(
+        "--ha-version",
+        default=TESTED_VERSION,
+        choices=supported_versions(),
+        help=f"the Home Assistant release to run ({TESTED_VERSION}, the tested one)",
     )
     parser.add_argument(
         "--state-dir",
@@ -101,23 +115,14 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
 
     config_dir = args.state_dir / "config"
     write_config(config_dir, args.ha_port)
-    hass = children.start(
-        "homeassistant",
-        [python, "-m", "homeassistant", "-c", str(config_dir)],
-        restart_codes=frozenset({RESTART_EXIT_CODE}),
-        # Anything HA still installs at its first start comes from PyPI
-        # through uv, which must trust the system's certificates.
-        env={
-            "UV_NATIVE_TLS": "1",
-            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
-        },
+    hass = start_home_assistant(
+        children, config_dir, home_assistant_python(args.ha_version)
     )
-    await wait_for_port(args.ha_port, 600, hass)
+    await wait_for_onboarding(hass, args.ha_port)
     base = f"http://127.0.0.1:{args.ha_port}"
     user = DemoUser()
     async with aiohttp.ClientSession() as session:
         api = HomeAssistantApi(session, base)
-        await _wait_for_onboarding(session, base)
         await api.onboard(user)
         await api.confirm_http_config(config_dir)
         entry_id = await set_up_site(api, args.sim_port)
@@ -168,7 +173,10 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
     )
     await wait_for_port(args.page_port, 60, page)
     return {
-        "Home Assistant": f"{base}  (user {user.username}, password {user.password})",
+        "Home Assistant": (
+            f"{base}  ({args.ha_version}; user {user.username}, "
+            f"password {user.password})"
+        ),
         "Dashboard": f"{base}/sot-point/0",
         "Info page": f"{page_url}/",
         "Kiosk": f"{page_url}/kiosk",
@@ -177,18 +185,6 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         "Ready after": f"{time.monotonic() - started:.0f} s",
         "Site": SITE_NAME,
     }
-
-
-async def _wait_for_onboarding(session: aiohttp.ClientSession, base: str) -> None:
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        with suppress(aiohttp.ClientError):
-            async with session.get(base + "/api/onboarding") as response:
-                if response.status == 200:
-                    return
-        await asyncio.sleep(1)
-    msg = "Home Assistant did not offer onboarding within 10 minutes"
-    raise DemoError(msg)
 
 
 async def _long_lived_token(api: HomeAssistantApi) -> str:

@@ -8,15 +8,26 @@ subentry flow per device, automations from the blueprints, a dashboard.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 import json
+import os
 from pathlib import Path
+import re
 import shutil
+import subprocess
+import sys
 from typing import Any
 
 import aiohttp
+from homeassistant import const as ha_const
+
+from .processes import Children, DemoError, wait_for_port
 
 REPO = Path(__file__).resolve().parent.parent
+NEWEST_REQUIREMENTS = REPO / "requirements_newest_ha.txt"
+# The release this venv holds: the one the tests run on.
+TESTED_VERSION = ha_const.__version__
 CLIENT_ID = "http://127.0.0.1/"
 ONLINE_DOMAINS = frozenset(
     {"met", "radio_browser", "google_translate", "shopping_list"}
@@ -55,6 +66,78 @@ logger:
   logs:
     custom_components.sot_point: info
 """
+
+
+def newest_version() -> str:
+    """The newest Home Assistant release we check, as pinned on purpose."""
+    found = re.search(
+        r"^homeassistant==(\S+)", NEWEST_REQUIREMENTS.read_text(), re.MULTILINE
+    )
+    if found is None:
+        msg = f"{NEWEST_REQUIREMENTS.name} pins no homeassistant release"
+        raise DemoError(msg)
+    return found[1]
+
+
+def supported_versions() -> tuple[str, ...]:
+    """The releases scripts/setup installs: the tested one and the newest."""
+    return tuple(dict.fromkeys((TESTED_VERSION, newest_version())))
+
+
+def home_assistant_python(version: str) -> str:
+    """The Python whose venv holds Home Assistant `version`.
+
+    The tested release is this venv's own; scripts/setup puts the newest one
+    in a second venv and scripts/run names its Python in SOT_NEWEST_HA_PYTHON.
+    """
+    if version == TESTED_VERSION:
+        return sys.executable
+    newest = os.environ.get("SOT_NEWEST_HA_PYTHON", "")
+    if version == newest_version() and Path(newest).is_file():
+        return newest
+    if version == newest_version():
+        msg = f"Home Assistant {version} is not installed: run scripts/setup"
+    else:
+        msg = (
+            f"Home Assistant {version} is not one scripts/setup installs "
+            f"(choose {' or '.join(supported_versions())})"
+        )
+    raise DemoError(msg)
+
+
+def start_home_assistant(
+    children: Children, config_dir: Path, python: str
+) -> subprocess.Popen[bytes]:
+    """`hass -c config_dir` with `python`, started again when it restarts itself."""
+    return children.start(
+        "homeassistant",
+        [python, "-m", "homeassistant", "-c", str(config_dir)],
+        restart_codes=frozenset({ha_const.RESTART_EXIT_CODE}),
+        # Anything HA still installs at its first start comes from PyPI
+        # through uv, which must trust the system's certificates.
+        env={
+            "UV_NATIVE_TLS": "1",
+            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+        },
+    )
+
+
+async def wait_for_onboarding(
+    hass: subprocess.Popen[bytes], port: int, seconds: float = 600
+) -> None:
+    """Wait until a fresh Home Assistant offers its onboarding."""
+    await wait_for_port(port, seconds, hass)
+    deadline = asyncio.get_running_loop().time() + seconds
+    async with aiohttp.ClientSession() as session:
+        while asyncio.get_running_loop().time() < deadline:
+            with suppress(aiohttp.ClientError):
+                url = f"http://127.0.0.1:{port}/api/onboarding"
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(1)
+    msg = f"Home Assistant did not offer onboarding within {seconds:.0f} s"
+    raise DemoError(msg)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 # shellcheck shell=bash
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-HA_VERSION=2026.10.4
 MIN_PYTHON=3.14.2
 SOT_CACHE=${SOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sot-point}
 ROOT="$SOT_CACHE/debian-root"
@@ -20,6 +19,17 @@ requirements_hash() {
 }
 
 root_venv() { printf '/opt/sot-point/venv-%s' "$(requirements_hash)"; }
+
+# The second venv: the newest Home Assistant release, pinned on purpose in
+# requirements_newest_ha.txt, run as a real `hass` by tests/test_ha_releases.py
+# and by `scripts/demo --ha-version`.
+NEWEST_HA_REQUIREMENTS="$REPO/requirements_newest_ha.txt"
+newest_ha_version() { sed -n 's/^homeassistant==\([^ ]*\).*/\1/p' "$NEWEST_HA_REQUIREMENTS"; }
+newest_ha_hash() {
+    cat "$NEWEST_HA_REQUIREMENTS" "$REPO/requirements_demo.txt" "$REPO/scripts/setup" | sha256sum | cut -c1-16
+}
+root_newest_ha_venv() { printf '/opt/sot-point/ha-%s-%s' "$(newest_ha_version)" "$(newest_ha_hash)"; }
+host_newest_ha_venv() { printf '%s/.venv-ha-%s' "$REPO" "$(newest_ha_version)"; }
 
 # Which of the three environments this clone uses, judged by what exists.
 env_kind() {
@@ -71,10 +81,11 @@ run_in_root() {
 run_in_env() {
     case "$(env_kind)" in
         host)
-            PATH="$HOST_VENV/bin:$PATH" VIRTUAL_ENV="$HOST_VENV" exec "$@"
+            SOT_NEWEST_HA_PYTHON="$(host_newest_ha_venv)/bin/python" \
+                PATH="$HOST_VENV/bin:$PATH" VIRTUAL_ENV="$HOST_VENV" exec "$@"
             ;;
         root)
-            run_in_root "$@"
+            SOT_NEWEST_HA_PYTHON="$(root_newest_ha_venv)/bin/python" run_in_root "$@"
             ;;
         *)
             die "no environment yet: run scripts/setup first"

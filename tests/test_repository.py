@@ -8,6 +8,8 @@ from typing import Any
 
 from awesomeversion import AwesomeVersion
 
+from demo.ha import supported_versions
+
 REPO = Path(__file__).resolve().parent.parent
 INTEGRATION = REPO / "custom_components" / "sot_point"
 
@@ -38,7 +40,26 @@ def test_hacs_json_names_a_minimum_version() -> None:
     """hacs.json carries the name and the oldest HA we test on."""
     hacs = json.loads((REPO / "hacs.json").read_text())
     assert hacs["name"] == "SOT Point"
-    assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion("2026.10.4")
+    oldest = AwesomeVersion(min(supported_versions(), key=AwesomeVersion))
+    assert AwesomeVersion(hacs["homeassistant"]) <= oldest
+    assert AwesomeVersion(hacs["homeassistant"]).section(1) == oldest.section(1)
+
+
+def test_readme_states_the_releases_we_check() -> None:
+    """The README's table gives the range the release check covers."""
+    readme = (REPO / "README.md").read_text()
+    (row,) = [
+        line for line in readme.splitlines() if line.startswith("| Home Assistant")
+    ]
+    tested, *newer = supported_versions()
+    newest = newer[-1] if newer else tested
+    assert f"{_release(tested)} to {_release(newest)}" in row
+    assert all(version in row for version in supported_versions())
+
+
+def _release(version: str) -> str:
+    """2026.10.4 -> 2026.10."""
+    return ".".join(version.split(".")[:2])
 
 
 def test_translations_cover_the_same_strings() -> None:

@@ -53,13 +53,17 @@ type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState
 
 
+SITE_MANUFACTURER = "SOT Point"
+SITE_MODEL = "SOT-punkt"
+
+
 def site_device_info(entry_id: str, title: str) -> DeviceInfo:
     """The site's own device, parent of all the others."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry_id)},
         name=title,
-        manufacturer="SOT Point",
-        model="SOT-punkt",
+        manufacturer=SITE_MANUFACTURER,
+        model=SITE_MODEL,
     )
 
 
@@ -134,9 +138,14 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         stored = await self._fuel_store.async_load()
         if stored and stored.get("estimate"):
             self.tracker.estimate = FuelEstimate.from_dict(stored["estimate"])
+        # The same fields as site_device_info, passed one by one: unpacking a
+        # DeviceInfo leans on the dict layer HA 2026.11 keeps only for now.
         site = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
-            **site_device_info(self.config_entry.entry_id, self.config_entry.title),
+            identifiers={(DOMAIN, self.config_entry.entry_id)},
+            name=self.config_entry.title,
+            manufacturer=SITE_MANUFACTURER,
+            model=SITE_MODEL,
         )
         self.site_device_id = site.id
         for subentry in self.config_entry.subentries.values():

@@ -66,33 +66,45 @@ class SotPointDescription(EntityDescription):
 def device_info(
     coordinator: SotPointCoordinator, device: SiteDevice, handle: DeviceHandle | None
 ) -> DeviceInfo:
-    """Device registry details for one of the site's devices."""
+    """Device registry details for one of the site's devices.
+
+    Built whole in one call: Home Assistant 2026.10 has DeviceInfo as a
+    TypedDict and 2026.11 as a dataclass with only part of a dict's methods
+    (no `|`), and both take the same keyword arguments.
+    """
     entry = coordinator.config_entry
     if device is SiteDevice.SITE:
         return site_device_info(entry.entry_id, entry.title)
-    info = DeviceInfo(
-        identifiers={(DOMAIN, f"{entry.entry_id}_{device.value}")},
+    identifiers = {(DOMAIN, f"{entry.entry_id}_{device.value}")}
+    own = handle if handle is not None and handle.kind == device.value else None
+    if own is None and device is not SiteDevice.TRANSFER_SWITCH:
+        return DeviceInfo(
+            identifiers=identifiers,
+            translation_key=device.value,
+            via_device_id=coordinator.site_device_id,
+        )
+    # A transfer switch told by the controller has no make, model or serial
+    # of its own, nor still those of a separate switch that has been taken
+    # off the site: None clears them in the device registry, a missing key
+    # would not.
+    data = own.subentry.data if own else {}
+    manufacturer, model = _MAKES.get(own.kind, (None, None)) if own else (None, None)
+    return DeviceInfo(
+        identifiers=identifiers,
         translation_key=device.value,
         via_device_id=coordinator.site_device_id,
+        manufacturer=manufacturer,
+        model=model or data.get("model"),
+        serial_number=data.get("serial"),
     )
-    if handle is not None and handle.kind == device.value:
-        info |= _hardware_info(handle)
-    elif device is SiteDevice.TRANSFER_SWITCH:
-        # Told by the controller: no make or model of its own, nor still
-        # those of a separate switch that has been taken off the site.
-        info |= DeviceInfo(manufacturer=None, model=None, serial_number=None)
-    return info
 
 
-def _hardware_info(handle: DeviceHandle) -> DeviceInfo:
-    data = handle.subentry.data
-    info = DeviceInfo(model=data.get("model"), serial_number=data.get("serial"))
-    if handle.kind == SUBENTRY_GENERATOR:
-        info["manufacturer"] = "Deep Sea Electronics"
-    elif handle.kind == SUBENTRY_TRANSFER_SWITCH:
-        info["manufacturer"] = "Socomec"
-        info["model"] = "ATyS"
-    return info
+# Make, and model where the device does not report one, by subentry type.
+# The controller's and the I/O module's models come from the subentry.
+_MAKES: dict[str, tuple[str | None, str | None]] = {
+    SUBENTRY_GENERATOR: ("Deep Sea Electronics", None),
+    SUBENTRY_TRANSFER_SWITCH: ("Socomec", "ATyS"),
+}
 
 
 class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
@@ -126,13 +138,17 @@ class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
         registry, so neither a user's rename nor an existing id changes.
         """
         await super().async_prepare_to_add_to_hass()
-        english = self.coordinator.config_entry.runtime_data.english_names
-        device = self.device_info or DeviceInfo()
-        device_name = device.get("name")
-        if device_key := device.get("translation_key"):
+        entry = self.coordinator.config_entry
+        english = entry.runtime_data.english_names
+        device = self.entity_description.device
+        device_name = entry.title
+        if device is not SiteDevice.SITE:
+            # Read from the description, not back from the device info:
+            # HA 2026.11 made that a dataclass, and its dict-style access is
+            # a compatibility layer due to go.
             device_name = english.get(
-                f"component.{DOMAIN}.device.{device_key}.name", device_key
-            ).format(**(device.get("translation_placeholders") or {}))
+                f"component.{DOMAIN}.device.{device.value}.name", device.value
+            )
         domain = self.platform.domain
         name = english.get(
             f"component.{DOMAIN}.entity.{domain}.{self.translation_key}.name"
