@@ -32,6 +32,9 @@ CLIENT_ID = "http://127.0.0.1/"
 ONLINE_DOMAINS = frozenset(
     {"met", "radio_browser", "google_translate", "shopping_list"}
 )
+# Built-in integrations that need the internet and come back at every start
+# when removed (2026.11's marketplace): turned off instead.
+RECREATED_ONLINE_DOMAINS = frozenset({"marketplace"})
 
 # Home Assistant 2026.10 takes the HTTP settings from YAML once, on the first
 # start, as a trial it reverts (with a restart) unless confirmed within five
@@ -314,6 +317,19 @@ class HomeAssistantApi:
                     headers=self._headers(),
                 ):
                     pass
+            for entry in entries:
+                if entry["domain"] in RECREATED_ONLINE_DOMAINS and not entry.get(
+                    "disabled_by"
+                ):
+                    await self.websocket(
+                        [
+                            {
+                                "type": "config_entries/disable",
+                                "entry_id": entry["entry_id"],
+                                "disabled_by": "user",
+                            }
+                        ]
+                    )
             quiet = 0 if online or busy else quiet + 1
             await asyncio.sleep(1)
 

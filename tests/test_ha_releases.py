@@ -212,6 +212,7 @@ async def _check_release(version: str, tmp_path: Path) -> str:
                 assert config["version"] == version
                 entry_id = await set_up_site(api, sim.port)
                 await set_up_automations(api, entry_id)
+                await api.remove_online_integrations()
                 async with _followed(api) as states:
                     await _check_site(api, entry_id, states, sim)
         finally:

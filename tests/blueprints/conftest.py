@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestClient
 from freezegun import freeze_time
 from freezegun.api import TickingDateTimeFactory
 from homeassistant.auth.models import RefreshToken
+from homeassistant.components import persistent_notification
 from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -84,6 +85,15 @@ class Person:
             if actions:
                 return [str(action["action"]) for action in actions]
         return []
+
+
+def notifications(hass: HomeAssistant) -> dict[str, Any]:
+    """HA's persistent notifications by id, as the bell in the sidebar lists them.
+
+    Read where both supported releases keep them: 2026.11 no longer exports
+    the helper that returned them.
+    """
+    return dict(hass.data.get(persistent_notification.DOMAIN, {}))
 
 
 def _readable(text: str) -> str:

@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
-from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -23,6 +22,7 @@ from .conftest import (
     Sidebar,
     control,
     later,
+    notifications,
     press,
     refresh,
     running,
@@ -50,10 +50,6 @@ def _inputs(
 def _reached(phones: list[Person], count: int) -> bool:
     """The first `count` people have the message, the others not yet."""
     return [len(p.calls) for p in phones] == [1] * count + [0] * (len(phones) - count)
-
-
-def _notifications(hass: HomeAssistant) -> dict[str, Any]:
-    return dict(persistent_notification._async_get_or_create_notifications(hass))
 
 
 def _alarm_records(site: MockConfigEntry, key: str) -> list[JournalRecord]:
@@ -159,8 +155,8 @@ async def test_nobody_acknowledges_a_persistent_notification(
     for reached in (1, 2, 3):
         await wait_for(partial(_reached, phones, reached))
         await later(hass, clock, timedelta(minutes=10, seconds=1))
-    await wait_for(lambda: bool(_notifications(hass)))
-    (note,) = _notifications(hass).values()
+    await wait_for(lambda: bool(notifications(hass)))
+    (note,) = notifications(hass).values()
     assert "Ingen på jourlistan har kvitterat" in note["message"]
     assert "Low oil pressure" in note["message"]
     assert [len(p.calls) for p in (anna, bertil, cecilia)] == [1, 1, 1]

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
-from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -33,6 +32,7 @@ from .conftest import (
     dse_writes,
     has_run,
     later,
+    notifications,
     press,
     refresh,
     running,
@@ -59,10 +59,6 @@ def _inputs(site: MockConfigEntry, phones: list[Person]) -> dict[str, Any]:
         "answer_minutes": 5,
         "start_minutes": 3,
     }
-
-
-def _notifications(hass: HomeAssistant) -> dict[str, Any]:
-    return dict(persistent_notification._async_get_or_create_notifications(hass))
 
 
 async def test_outage_in_auto_tells_people_and_sends_no_command(
@@ -152,8 +148,8 @@ async def test_no_answer_goes_to_the_next_then_a_persistent_notification(
     assert bertil.actions() == anna.actions()
 
     await later(hass, clock, timedelta(minutes=5, seconds=1))
-    await wait_for(lambda: bool(_notifications(hass)))
-    notes = _notifications(hass)
+    await wait_for(lambda: bool(notifications(hass)))
+    notes = notifications(hass)
     assert f"sot_point_outage_{site.entry_id}" in notes
     assert "ingen på jourlistan svarade" in str(notes)
     assert dse_writes(sim) == []
