@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sot_point.coordinator import SotPointCoordinator
+from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
 from .conftest import site_entry
@@ -143,3 +144,58 @@ async def test_silent_device_goes_unavailable_alone_and_returns(
     await _refresh(hass, site)
     assert _state(hass, "sensor.generator_control_mode") == "auto"
     assert caplog.text.count("answers again") == 1
+
+
+# What needed the controller's first answer before: configured by the site,
+# so they exist from setup (unavailable until the controller answers).
+CONFIGURED_BY_THE_SITE = (
+    *(
+        f"sensor.generator_{kind}_l{n}"
+        for kind in ("voltage", "current")
+        for n in (1, 2, 3)
+    ),
+    *(f"sensor.mains_voltage_l{n}" for n in (1, 2, 3)),
+    "sensor.mains_frequency",
+    "sensor.generator_load",
+    "sensor.generator_run_hours",
+    "sensor.generator_energy_delivered",
+    "sensor.generator_number_of_starts",
+)
+# Known only from the controller's answers: which alarms it implements, and
+# whether it measures a fuel level.
+REPORTED_BY_THE_CONTROLLER = (
+    "binary_sensor.generator_low_oil_pressure",
+    "sensor.generator_fuel_level_controller",
+)
+
+
+async def test_generator_silent_at_setup_gets_its_entities_without_a_reload(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """The HA box is up before the gateway answers for the controller.
+
+    Every entity the site's configuration implies is there from the start,
+    unavailable; once the controller answers they show its values, and the
+    alarms and fuel level it turns out to have appear, all without a reload.
+    """
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
+    entry = site_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = _coordinator(entry)
+    for entity_id in CONFIGURED_BY_THE_SITE:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    for entity_id in REPORTED_BY_THE_CONTROLLER:
+        assert hass.states.get(entity_id) is None, entity_id
+
+    sim.faults.disable()
+    await _refresh(hass, entry)
+
+    assert _coordinator(entry) is coordinator
+    for entity_id in CONFIGURED_BY_THE_SITE:
+        float(_state(hass, entity_id))
+    assert _state(hass, "sensor.mains_voltage_l1") != "0"
+    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == "off"
+    float(_state(hass, "sensor.generator_fuel_level_controller"))

@@ -12,14 +12,14 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointConfigEntry
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import AlarmCondition, EngineState, TransferPosition
-from .platform import add_entities_by_source
+from .platform import add_entities_by_source, add_entities_once_reported
 from .site import SiteState
 
 PARALLEL_UPDATES = 0
@@ -202,25 +202,15 @@ async def async_setup_entry(
     )
     if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
         return
-    known: set[str] = set()
-
-    @callback
-    def add_new_alarms() -> None:
-        # The alarm page is read at the slower rate and may be missing from the
-        # first poll, so alarm sensors are added whenever new ones appear.
-        new = [key for key in implemented_alarms(coordinator.data) if key not in known]
-        if not new:
-            return
-        known.update(new)
-        add_entities_by_source(
-            coordinator,
-            async_add_entities,
-            [alarm_description(key) for key in new],
-            SotPointBinarySensor,
-        )
-
-    add_new_alarms()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_alarms))
+    # The alarm page is read at the slower rate and may be missing from the
+    # first poll, or the controller silent at setup: alarm sensors are added
+    # as the controller reveals which alarms it implements.
+    add_entities_once_reported(
+        coordinator,
+        async_add_entities,
+        lambda state: [alarm_description(key) for key in implemented_alarms(state)],
+        SotPointBinarySensor,
+    )
 
 
 class SotPointBinarySensor(SotPointEntity, BinarySensorEntity):

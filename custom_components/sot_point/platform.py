@@ -31,6 +31,7 @@ from .coordinator import DeviceHandle, SotPointConfigEntry, SotPointCoordinator
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.profiles.generic_io import IoModuleConfig
 from .helpers import io_config_from
+from .site import SiteState
 
 
 def handle_for(
@@ -92,30 +93,30 @@ def configured(
     return _IO_INPUT_CONFIGURED[description.io_input](config)
 
 
+type EntityClass[D] = Callable[
+    [SotPointCoordinator, D, DeviceHandle | None], SotPointEntity
+]
+
+
 def add_entities_by_source[D: SotPointDescription](
     coordinator: SotPointCoordinator,
     async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Sequence[D],
-    entity_class: Callable[
-        [SotPointCoordinator, D, DeviceHandle | None], SotPointEntity
-    ],
-    exists: Callable[[D], bool] = lambda _: True,
+    entity_class: EntityClass[D],
 ) -> None:
     """Create the entities the site's configuration feeds.
 
-    Every entity goes under the same subentry as its device.
-    `exists` leaves out values the devices turned out not to measure at all
-    (a controller without an energy meter). An entity the configuration no
-    longer feeds (its device removed, its input left empty) is taken out of
-    the entity registry rather than left there as "no longer provided".
+    Every entity goes under the same subentry as its device, and exists from
+    setup whether or not its device answers yet: unavailable until it does.
+    An entity the configuration no longer feeds (its device removed, its
+    input left empty) is taken out of the entity registry rather than left
+    there as "no longer provided".
     """
     groups: dict[str | None, list[Any]] = {}
     gone: list[str] = []
     for description in descriptions:
         if not configured(coordinator, description):
             gone.append(description.key)
-            continue
-        if not exists(description):
             continue
         handle = handle_for(coordinator, description)
         subentry_id = _subentry_of(coordinator, description.device)
@@ -126,6 +127,34 @@ def add_entities_by_source[D: SotPointDescription](
         _remove_entities(coordinator, gone)
     for subentry_id, entities in groups.items():
         async_add_entities(entities, config_subentry_id=subentry_id)
+
+
+def add_entities_once_reported[D: SotPointDescription](
+    coordinator: SotPointCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    reported: Callable[[SiteState], Sequence[D]],
+    entity_class: EntityClass[D],
+) -> None:
+    """Add entities for what a device turns out to implement, as it tells.
+
+    Which named alarms a controller implements, or whether it measures a
+    fuel level, is known only from its answers; a controller silent at
+    setup (the HA box up before the gateway) tells later. `reported` names
+    the descriptions a state shows; each is added the first time it does,
+    without a reload, and kept from then on.
+    """
+    known: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [d for d in reported(coordinator.data) if d.key not in known]
+        if not new:
+            return
+        known.update(d.key for d in new)
+        add_entities_by_source(coordinator, async_add_entities, new, entity_class)
+
+    add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 
 def _remove_entities(coordinator: SotPointCoordinator, keys: list[str]) -> None:

@@ -36,7 +36,7 @@ from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointConfigEntry
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
-from .platform import add_entities_by_source
+from .platform import add_entities_by_source, add_entities_once_reported
 from .site import SiteMode, SiteState
 
 PARALLEL_UPDATES = 0
@@ -49,17 +49,15 @@ class SotPointSensorDescription(SensorEntityDescription, SotPointDescription):
     """A sensor read from the site's state."""
 
     value_fn: Callable[[SiteState], SensorValue]
-    exists_fn: Callable[[SiteState], bool] = lambda _: True
+    # None: exists whenever its device is configured. Otherwise the value is
+    # one only some controllers measure: the entity is added once the
+    # controller first reports it (see add_entities_once_reported).
+    reported_fn: Callable[[SiteState], bool] | None = None
 
 
 def _generator(key: str) -> Callable[[SiteState], float | None]:
     """Read one measured number of the generator controller."""
     return lambda state: state.generator.number(key) if state.generator else None
-
-
-def _has_generator_value(key: str) -> Callable[[SiteState], bool]:
-    """Only for controllers that measure this value at all."""
-    return lambda state: state.generator is not None and key in state.generator.values
 
 
 def _enum_name(value: ControlMode | EngineState | None) -> str | None:
@@ -110,9 +108,6 @@ def _phase_sensors(
             state_class=SensorStateClass.MEASUREMENT,
             suggested_display_precision=1 if current else 0,
             value_fn=_generator(f"{prefix}_{kind}_l{n}" + ("" if current else "_n")),
-            exists_fn=_has_generator_value(
-                f"{prefix}_{kind}_l{n}" + ("" if current else "_n")
-            ),
         )
         for n in (1, 2, 3)
     )
@@ -171,7 +166,6 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=_generator("load_percent"),
-        exists_fn=_has_generator_value("load_percent"),
     ),
     SotPointSensorDescription(
         key="oil_pressure",
@@ -241,7 +235,6 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=1,
         value_fn=_run_hours,
-        exists_fn=_has_generator_value("run_time"),
     ),
     SotPointSensorDescription(
         key="number_of_starts",
@@ -251,7 +244,6 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_generator("number_of_starts"),
-        exists_fn=_has_generator_value("number_of_starts"),
     ),
     SotPointSensorDescription(
         key="energy",
@@ -263,7 +255,6 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=1,
         value_fn=_generator("energy_positive"),
-        exists_fn=_has_generator_value("energy_positive"),
     ),
     SotPointSensorDescription(
         key="controller_fuel_level",
@@ -274,7 +265,7 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=_generator("fuel_level"),
-        exists_fn=lambda s: _generator("fuel_level")(s) is not None,
+        reported_fn=lambda s: _generator("fuel_level")(s) is not None,
     ),
 )
 
@@ -290,7 +281,6 @@ MAINS_SENSORS: tuple[SotPointSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=_generator("mains_frequency"),
-        exists_fn=_has_generator_value("mains_frequency"),
     ),
 )
 
@@ -433,19 +423,26 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors for the devices and inputs this site has."""
     coordinator = entry.runtime_data.coordinator
+    descriptions = [
+        *SITE_SENSORS,
+        *GENERATOR_SENSORS,
+        *MAINS_SENSORS,
+        *TRANSFER_SENSORS,
+        *WARM_ROOM_SENSORS,
+        *TANK_SENSORS,
+    ]
     add_entities_by_source(
         coordinator,
         async_add_entities,
-        [
-            *SITE_SENSORS,
-            *GENERATOR_SENSORS,
-            *MAINS_SENSORS,
-            *TRANSFER_SENSORS,
-            *WARM_ROOM_SENSORS,
-            *TANK_SENSORS,
-        ],
+        [d for d in descriptions if d.reported_fn is None],
         SotPointSensor,
-        exists=lambda description: description.exists_fn(coordinator.data),
+    )
+    optional = [d for d in descriptions if d.reported_fn is not None]
+    add_entities_once_reported(
+        coordinator,
+        async_add_entities,
+        lambda state: [d for d in optional if d.reported_fn and d.reported_fn(state)],
+        SotPointSensor,
     )
 
 
