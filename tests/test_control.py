@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import Any, cast
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -35,6 +36,7 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     control_words,
 )
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
+from custom_components.sot_point.journal import RecordKind
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite, writes_to
 
@@ -463,3 +465,36 @@ async def test_manual_site_waiting_for_start_is_not_a_failed_start(
     kinds = [r.kind.value for r in site.runtime_data.journal.records()]
     assert "outage" in kinds
     assert "start_failure" not in kinds
+
+
+async def test_entities_follow_the_controller_while_a_command_is_checked(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The mode shows Manual as soon as the controller reads Manual.
+
+    The command's own verification reads the controller; the entities show
+    that read, before the command is over, instead of the state before it.
+    """
+    _control(site)
+    await _refresh(hass, site)
+    journal = site.runtime_data.journal
+    seen: list[tuple[str, int]] = []
+
+    @callback
+    def remember(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None:
+            done = journal.records(kinds={RecordKind.COMMAND})
+            seen.append((new.state, len(done)))
+
+    unsubscribe = async_track_state_change_event(hass, [MODE], remember)
+    async with running(sim):
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {ATTR_ENTITY_ID: MODE, "option": "manual"},
+            blocking=True,
+        )
+    unsubscribe()
+    # Shown while the command was still being checked: before its record.
+    assert ("manual", 0) in seen

@@ -113,10 +113,10 @@ class SiteControl:
         )
 
     @callback
-    def _on_poll(self, _state: GeneratorState) -> None:
-        # Verification polls read the controller anyway; let the entities
-        # follow along instead of waiting for the next regular poll.
-        self.coordinator.async_set_updated_data(self.coordinator.data)
+    def _on_poll(self, state: GeneratorState) -> None:
+        # Verification polls read the controller anyway; the entities show
+        # what they read instead of waiting for the next regular poll.
+        self.coordinator.async_set_generator_state(state)
 
     async def _refusal(self, err: CommandRefusedError) -> ServiceValidationError:
         detail = err.detail

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
@@ -124,6 +124,8 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         self.devices: dict[str, DeviceHandle] = {}
         self.site_device_id = ""
         self._silent: set[str] = set()
+        # The last poll's snapshots, for a state rebuilt between polls.
+        self._snapshots: Snapshots | None = None
         super().__init__(
             hass,
             LOGGER,
@@ -198,6 +200,30 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
             ),
             failed=failed,
         )
+        return self._site_state(snapshots)
+
+    @callback
+    def async_set_generator_state(self, generator: GeneratorState) -> None:
+        """Publish the site with a fresh read of the controller, between polls.
+
+        A command's verification reads the controller anyway: with what it
+        read, the entities follow the command as the controller does (mode
+        changed, PRE_START) instead of lagging until the next poll.
+        """
+        if self._snapshots is None:
+            return
+        handle = self.handle_of(SUBENTRY_GENERATOR)
+        answered = {handle.subentry.subentry_id} if handle else set()
+        snapshots = replace(
+            self._snapshots,
+            generator=generator,
+            failed=self._snapshots.failed - answered,
+        )
+        self.async_set_updated_data(self._site_state(snapshots))
+
+    def _site_state(self, snapshots: Snapshots) -> SiteState:
+        """Fold the devices' snapshots into the site's state, and tell the journal."""
+        self._snapshots = snapshots
         state = self.tracker.update(snapshots, dt_util.utcnow())
         if self.tracker.estimate is not None:
             self._fuel_store.async_delay_save(self._fuel_data, FUEL_SAVE_DELAY_S)
