@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
@@ -37,6 +37,9 @@ from custom_components.sot_point.const import (
     SUBENTRY_TRANSFER_SWITCH,
 )
 from simulator.server import SimulatedSite
+
+if TYPE_CHECKING:
+    from custom_components.sot_point.coordinator import SotPointCoordinator
 
 
 @pytest.fixture(autouse=True)
@@ -82,10 +85,7 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set up the site and hand back its entry."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    return mock_config_entry
+    return await load_site(hass, mock_config_entry)
 
 
 @pytest.fixture
@@ -165,11 +165,7 @@ def site_entry(sim: SimulatedSite, *, devices: tuple[str, ...] = ()) -> MockConf
 @pytest.fixture
 async def site(hass: HomeAssistant, sim: SimulatedSite) -> MockConfigEntry:
     """A loaded site with generator, I/O module and transfer switch."""
-    entry = site_entry(sim)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await load_site(hass, site_entry(sim))
 
 
 def with_device_data(
@@ -194,3 +190,31 @@ def with_device_data(
             for s in base.subentries.values()
         ],
     )
+
+
+async def load_site(
+    hass: HomeAssistant, entry: MockConfigEntry, *, must_load: bool = True
+) -> MockConfigEntry:
+    """Add `entry` to Home Assistant, set it up and hand it back.
+
+    Setup must succeed unless `must_load` is false, for tests of a failed setup.
+    """
+    entry.add_to_hass(hass)
+    loaded = await hass.config_entries.async_setup(entry.entry_id)
+    assert loaded or not must_load
+    await hass.async_block_till_done()
+    return entry
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Poll the site of a loaded `entry` now, as its poll would."""
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of `entity_id`, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state

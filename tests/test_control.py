@@ -40,7 +40,7 @@ from custom_components.sot_point.journal import RecordKind
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite, writes_to
 
-from .conftest import site_entry
+from .conftest import refresh, site_entry
 
 START = "button.generator_start"
 MODE = "select.generator_mode"
@@ -71,11 +71,6 @@ async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None
         task.cancel()
 
 
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
-
-
 async def _call(
     hass: HomeAssistant, entry: MockConfigEntry, service: str, **data: object
 ) -> None:
@@ -97,13 +92,13 @@ async def test_start_in_manual_starts_the_engine(
     """In Manual the start button sends the start key once; the engine starts."""
     _control(site)
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     async with running(sim):
         await hass.services.async_call(
             "button", "press", {ATTR_ENTITY_ID: START}, blocking=True
         )
     assert _dse_writes(sim) == [control_words(ControlKey.START_ENGINE)]
-    await _refresh(hass, site)
+    await refresh(hass, site)
     state = hass.states.get("sensor.generator_engine_state")
     assert state is not None
     assert state.state in ("pre_start", "warming_up", "running")
@@ -135,7 +130,7 @@ async def test_mode_select_changes_the_controller(
             {ATTR_ENTITY_ID: MODE, "option": "manual"},
             blocking=True,
         )
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert sim.site.controller.mode is ControlMode.MANUAL
     state = hass.states.get(MODE)
     assert state is not None
@@ -179,7 +174,7 @@ async def test_unsafe_commands_are_refused_and_write_nothing(  # noqa: PLR0917
         await hass.services.async_call(
             "switch", "turn_on", {ATTR_ENTITY_ID: LOCK}, blocking=True
         )
-    await _refresh(hass, site)
+    await refresh(hass, site)
     with pytest.raises(ServiceValidationError) as refused:
         await _call(hass, site, service, **data)
     assert refused.value.translation_key == key
@@ -194,7 +189,7 @@ async def test_shutdown_refusal_names_the_alarm_in_swedish(
     _control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     with pytest.raises(ServiceValidationError) as refused:
         await _call(hass, site, "start_generator")
     assert refused.value.translation_placeholders == {"detail": "Lågt oljetryck"}
@@ -226,7 +221,7 @@ async def test_reset_alarms_not_followed_is_reported(
     """An alarm whose cause stays does not clear: the person is told so."""
     _control(site)
     sim.site.inject_alarm("high_coolant_temperature", AlarmCondition.SHUTDOWN)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     with pytest.raises(HomeAssistantError) as failed:
         await _call(hass, site, "reset_alarms")
     assert failed.value.translation_key == "command_not_followed"
@@ -325,7 +320,7 @@ async def test_acknowledgement_and_refusal_are_in_the_exported_journal(
     _control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     with pytest.raises(ServiceValidationError):
         await _call(hass, site, "start_generator")
     answer = await hass.services.async_call(
@@ -375,7 +370,7 @@ async def test_silent_generator_is_reported_not_commanded(
     _control(site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
     sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
-    await _refresh(hass, site)
+    await refresh(hass, site)
     with pytest.raises(HomeAssistantError) as failed:
         await _call(hass, site, "start_generator")
     assert failed.value.translation_key == "generator_unavailable"
@@ -387,7 +382,7 @@ async def test_write_lost_on_the_way_is_a_communication_error(
     """The write's answer is lost: the person learns it may not have arrived."""
     _control(site)
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
     sim.faults.enable(rate=1.0, kinds={FaultKind.DISCONNECT: 1.0})
     with pytest.raises(HomeAssistantError) as failed:
@@ -407,9 +402,8 @@ async def test_site_without_generator_or_relay_says_so(
         await _call(hass, entry, "start_generator")
     assert missing.value.translation_key == "no_generator"
 
-    control = SiteControl(
-        hass, entry.runtime_data.coordinator, entry.runtime_data.journal
-    )
+    data = entry.runtime_data
+    control = SiteControl(hass, data.coordinator, data.journal, data.fuel)
     control.coordinator.devices.clear()
     with pytest.raises(ServiceValidationError) as no_relay:
         await control.async_set_heater(True, None)
@@ -442,7 +436,7 @@ async def test_test_run_off_load_and_manual_return(
     ]
     async with running(sim):
         await _call(hass, site, "set_controller_mode", mode="auto")
-    await _refresh(hass, site)
+    await refresh(hass, site)
     writes = len(_dse_writes(sim))
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
     await hass.async_block_till_done()
@@ -454,11 +448,11 @@ async def test_manual_site_waiting_for_start_is_not_a_failed_start(
 ) -> None:
     """A site run by hand waits for a person: no 'start failed' is recorded."""
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     sim.site.lose_mains()
     sim.advance(10)
-    await _refresh(hass, site)
-    await _refresh(hass, site)
+    await refresh(hass, site)
+    await refresh(hass, site)
     state = hass.states.get("sensor.sot_punkt_kall_site_status")
     assert state is not None
     assert state.state == "outage_no_backup"
@@ -476,7 +470,7 @@ async def test_entities_follow_the_controller_while_a_command_is_checked(
     that read, before the command is over, instead of the state before it.
     """
     _control(site)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     journal = site.runtime_data.journal
     seen: list[tuple[str, int]] = []
 

@@ -63,6 +63,8 @@ from custom_components.sot_point.hardware.state import (
 )
 from simulator.server import SimulatedSite, WriteRecord, writes_to
 
+from .conftest import refresh
+
 LOCK = "switch.sot_punkt_kall_maintenance_lock"
 
 START_KEYS = frozenset(
@@ -230,8 +232,7 @@ class Harness:
 
     async def refresh(self) -> None:
         """Poll the site now, as the 1 s poll would."""
-        await self.entry.runtime_data.coordinator.async_refresh()
-        await self.hass.async_block_till_done()
+        await refresh(self.hass, self.entry)
 
     async def set_lock(self, on: bool) -> None:
         """Turn the maintenance lock on or off through its switch."""
@@ -602,11 +603,6 @@ async def test_no_sequence_gets_past_the_interlocks(
 # -- the sequences that matter most, spelled out ---------------------------------
 
 
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
-
-
 async def _refused(
     hass: HomeAssistant, entry: MockConfigEntry, service: str, **data: object
 ) -> str | None:
@@ -649,7 +645,7 @@ async def test_lock_on_then_start_is_refused(
     await hass.services.async_call(
         "switch", "turn_on", {ATTR_ENTITY_ID: LOCK}, blocking=True
     )
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert await _refused(hass, site, service, **data) == "refused_maintenance_lock"
     assert sim.writes == []
 
@@ -677,7 +673,7 @@ async def test_stop_mode_then_start_is_refused(
     """
     _short_verification(site)
     sim.site.set_mode(ControlMode.STOP)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert await _refused(hass, site, service, **data) == "refused_stop_mode"
     assert sim.writes == []
     assert sim.site.controller.mode is ControlMode.STOP
@@ -719,13 +715,13 @@ async def test_out_of_band_then_transfer_is_refused(
     """A running set off its frequency does not get the load; back in band it does."""
     _short_verification(site)
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     await hass.services.async_call(
         DOMAIN, "start_generator", {"config_entry_id": site.entry_id}, blocking=True
     )
     sim.advance(30)
     sim.site.engine.speed = 1350.0  # 45 Hz: a failing governor
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert sim.site.controller.engine_state is EngineState.RUNNING
     writes = len(sim.writes)
     key = await _refused(hass, site, "transfer_load", to="generator")
@@ -733,7 +729,7 @@ async def test_out_of_band_then_transfer_is_refused(
     assert len(sim.writes) == writes
 
     sim.advance(5)  # the governor catches the set again
-    await _refresh(hass, site)
+    await refresh(hass, site)
     await hass.services.async_call(
         DOMAIN,
         "transfer_load",

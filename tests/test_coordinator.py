@@ -22,31 +22,13 @@ from custom_components.sot_point.coordinator import SotPointCoordinator
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry, with_device_data
+from .conftest import load_site, refresh, site_entry, state_of, with_device_data
 
 SITE = "sensor.sot_punkt_kall_site_status"
 GENERATOR_ID = "01SUBENTRYGENERATOR0000000"
 WRONG_DEVICE = f"wrong_device_{GENERATOR_ID}"
 OTHER_SERIAL = 1_730_777
 GATEWAY_NO_RESPONSE = 11  # Modbus exception: nothing answers behind the gateway
-
-
-async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def _connections_closed(sim: SimulatedSite) -> bool:
@@ -71,7 +53,7 @@ async def test_silent_only_device_retries_setup_and_leaves_nothing_open(
     """The gateway answers but the controller does not: retry, connection closed."""
     _unplug(sim, sim.site.config.units.dse)
     entry = site_entry(sim, devices=(SUBENTRY_GENERATOR,))
-    await _load(hass, entry)
+    await load_site(hass, entry, must_load=False)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert sim.faults.counts[FaultKind.EXCEPTION] >= 1
     # The first try opened a connection to the gateway; it must not linger
@@ -83,9 +65,9 @@ async def test_every_device_silent_makes_everything_unavailable(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """With no device answering even the site's own status is unavailable."""
-    assert _state(hass, SITE) == "normal"
+    assert state_of(hass, SITE) == "normal"
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
-    await _refresh(hass, site)
+    await refresh(hass, site)
     coordinator: SotPointCoordinator = site.runtime_data.coordinator
     assert not coordinator.last_update_success
     assert isinstance(coordinator.last_exception, Exception)
@@ -99,12 +81,12 @@ async def test_every_device_silent_makes_everything_unavailable(
         "sensor.fuel_tank_volume",
         "binary_sensor.sot_punkt_kall_outage_in_progress",
     ):
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
     sim.faults.disable()
-    await _refresh(hass, site)
-    assert _state(hass, SITE) == "normal"
-    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    await refresh(hass, site)
+    assert state_of(hass, SITE) == "normal"
+    assert state_of(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
 
 
 async def test_another_controller_at_the_address_is_not_shown(
@@ -121,7 +103,7 @@ async def test_another_controller_at_the_address_is_not_shown(
     entry = with_device_data(
         site_entry(sim), SUBENTRY_GENERATOR, {CONF_SERIAL: str(OTHER_SERIAL)}
     )
-    await _load(hass, entry)
+    await load_site(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     issue = issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE)
     assert issue is not None
@@ -132,9 +114,9 @@ async def test_another_controller_at_the_address_is_not_shown(
         "expected": str(OTHER_SERIAL),
         "found": str(sim.site.config.serial_number),
     }
-    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
     assert f"expected {OTHER_SERIAL}" in caplog.text
 
     # The technician sets the device up again for the controller found there.
@@ -147,7 +129,7 @@ async def test_another_controller_at_the_address_is_not_shown(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
 
 async def test_rewiring_to_another_controller_is_noticed_and_undone(
@@ -159,25 +141,25 @@ async def test_rewiring_to_another_controller_is_noticed_and_undone(
     """While the site runs, the cable goes to another controller and back."""
     units = sim.site.config.units
     own_serial = sim.site.config.serial_number
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
     _unplug(sim, units.dse)  # cables off: nothing answers for a moment
-    await _refresh(hass, site)
-    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    await refresh(hass, site)
+    assert state_of(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
     sim.site.config = replace(sim.site.config, serial_number=OTHER_SERIAL)
     sim.faults.disable()
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is not None
-    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
 
     _unplug(sim, units.dse)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     sim.site.config = replace(sim.site.config, serial_number=own_serial)
     sim.faults.disable()
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
 
 async def test_io_module_silent_alone_keeps_the_site_up(
@@ -185,12 +167,12 @@ async def test_io_module_silent_alone_keeps_the_site_up(
 ) -> None:
     """One device of three silent is not a failed update: only its entities go."""
     _unplug(sim, sim.site.config.units.io or 1)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     coordinator: SotPointCoordinator = site.runtime_data.coordinator
     assert coordinator.last_update_success
     assert coordinator.data.failed == {"01SUBENTRYIOMODULE00000000"}
-    assert _state(hass, "sensor.warm_room_room_temperature") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.warm_room_heater") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
-    assert _state(hass, SITE) == "normal"
+    assert state_of(hass, "sensor.warm_room_room_temperature") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.warm_room_heater") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, SITE) == "normal"
     assert SUBENTRY_IO_MODULE in {h.kind for h in coordinator.devices.values()}

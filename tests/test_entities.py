@@ -18,7 +18,7 @@ from custom_components.sot_point.coordinator import SotPointCoordinator
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry
+from .conftest import refresh, site_entry, state_of
 
 SITE = "sensor.sot_punkt_kall_site_status"
 
@@ -26,17 +26,6 @@ SITE = "sensor.sot_punkt_kall_site_status"
 def _coordinator(entry: MockConfigEntry) -> SotPointCoordinator:
     coordinator: SotPointCoordinator = entry.runtime_data.coordinator
     return coordinator
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await _coordinator(entry).async_refresh()
-    await hass.async_block_till_done()
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -59,16 +48,16 @@ async def test_all_entities_snapshot(
 
 async def test_normal_day(hass: HomeAssistant, site: MockConfigEntry) -> None:
     """On a normal day the site reads normal, mains on, generator at rest in Auto."""
-    assert _state(hass, SITE) == "normal"
-    assert _state(hass, "binary_sensor.mains_available") == "on"
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
-    assert _state(hass, "sensor.generator_engine_state") == "stopped"
-    assert _state(hass, "binary_sensor.generator_running") == "off"
-    assert _state(hass, "sensor.transfer_switch_position") == "mains"
-    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
-    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+    assert state_of(hass, SITE) == "normal"
+    assert state_of(hass, "binary_sensor.mains_available") == "on"
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.generator_engine_state") == "stopped"
+    assert state_of(hass, "binary_sensor.generator_running") == "off"
+    assert state_of(hass, "sensor.transfer_switch_position") == "mains"
+    assert state_of(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
+    assert float(state_of(hass, "sensor.fuel_tank_volume")) > 0
     assert (
-        _state(hass, "sensor.fuel_tank_autonomy_at_current_load") != STATE_UNAVAILABLE
+        state_of(hass, "sensor.fuel_tank_autonomy_at_current_load") != STATE_UNAVAILABLE
     )
 
 
@@ -93,34 +82,34 @@ async def test_storm_unfolds_on_entities(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """Mains fails; after a failed crank the set takes the load; mains returns."""
-    assert _state(hass, SITE) == "normal"
+    assert state_of(hass, SITE) == "normal"
     sim.advance(31)  # the storm cuts the grid at t = 30 s
-    await _refresh(hass, site)
-    assert _state(hass, "binary_sensor.mains_available") == "off"
-    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
-    assert _state(hass, SITE) == "starting"
+    await refresh(hass, site)
+    assert state_of(hass, "binary_sensor.mains_available") == "off"
+    assert state_of(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
+    assert state_of(hass, SITE) == "starting"
 
     timings = sim.site.config.timings
     sim.advance(timings.time_to_load(failed_cranks=1) + 5)
-    await _refresh(hass, site)
-    assert _state(hass, "sensor.generator_engine_state") == "running"
-    assert _state(hass, "sensor.transfer_switch_position") == "generator"
-    assert _state(hass, SITE) == "backup_power"
-    assert float(_state(hass, "sensor.generator_active_power")) > 0
-    assert float(_state(hass, "sensor.fuel_tank_consumption")) > 0
+    await refresh(hass, site)
+    assert state_of(hass, "sensor.generator_engine_state") == "running"
+    assert state_of(hass, "sensor.transfer_switch_position") == "generator"
+    assert state_of(hass, SITE) == "backup_power"
+    assert float(state_of(hass, "sensor.generator_active_power")) > 0
+    assert float(state_of(hass, "sensor.fuel_tank_consumption")) > 0
 
     sim.advance(6 * 3600)  # the grid comes back after six hours
-    await _refresh(hass, site)
-    assert _state(hass, "binary_sensor.mains_available") == "on"
+    await refresh(hass, site)
+    assert state_of(hass, "binary_sensor.mains_available") == "on"
     sim.advance(timings.mains_return_delay + timings.transfer_time + 2)
-    await _refresh(hass, site)
-    assert _state(hass, "sensor.transfer_switch_position") == "mains"
-    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
-    assert _state(hass, SITE) == "returning"  # cooling down off load
+    await refresh(hass, site)
+    assert state_of(hass, "sensor.transfer_switch_position") == "mains"
+    assert state_of(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "off"
+    assert state_of(hass, SITE) == "returning"  # cooling down off load
 
     sim.advance(timings.cooldown + 30)
-    await _refresh(hass, site)
-    assert _state(hass, SITE) == "normal"
+    await refresh(hass, site)
+    assert state_of(hass, SITE) == "normal"
 
 
 async def test_silent_device_goes_unavailable_alone_and_returns(
@@ -132,17 +121,17 @@ async def test_silent_device_goes_unavailable_alone_and_returns(
     """The controller falls silent: its entities go unavailable, the room stays."""
     sim.faults.enable(rate=1.0, kinds={"drop": 1.0})  # type: ignore[dict-item]
     sim.faults.units = frozenset({sim.site.config.units.dse})
-    await _refresh(hass, site)
-    await _refresh(hass, site)
-    assert _state(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+    await refresh(hass, site)
+    await refresh(hass, site)
+    assert state_of(hass, "sensor.generator_control_mode") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
     assert caplog.text.count("stopped answering") == 1
 
     sim.faults.disable()
-    await _refresh(hass, site)
-    await _refresh(hass, site)
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    await refresh(hass, site)
+    await refresh(hass, site)
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
     assert caplog.text.count("answers again") == 1
 
 
@@ -186,16 +175,16 @@ async def test_generator_silent_at_setup_gets_its_entities_without_a_reload(
     await hass.async_block_till_done()
     coordinator = _coordinator(entry)
     for entity_id in CONFIGURED_BY_THE_SITE:
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     for entity_id in REPORTED_BY_THE_CONTROLLER:
         assert hass.states.get(entity_id) is None, entity_id
 
     sim.faults.disable()
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
 
     assert _coordinator(entry) is coordinator
     for entity_id in CONFIGURED_BY_THE_SITE:
-        float(_state(hass, entity_id))
-    assert _state(hass, "sensor.mains_voltage_l1") != "0"
-    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == "off"
-    float(_state(hass, "sensor.generator_fuel_level_controller"))
+        float(state_of(hass, entity_id))
+    assert state_of(hass, "sensor.mains_voltage_l1") != "0"
+    assert state_of(hass, "binary_sensor.generator_low_oil_pressure") == "off"
+    float(state_of(hass, "sensor.generator_fuel_level_controller"))

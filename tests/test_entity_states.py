@@ -26,7 +26,6 @@ from custom_components.sot_point.const import (
     SUBENTRY_IO_MODULE,
     SUBENTRY_TRANSFER_SWITCH,
 )
-from custom_components.sot_point.coordinator import SotPointCoordinator
 from custom_components.sot_point.hardware.profiles import dse_gencomm
 from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
 from custom_components.sot_point.hardware.profiles.generic_io import (
@@ -38,7 +37,7 @@ from simulator.config import SiteConfig
 from simulator.faults import CorruptStyle, FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry, with_device_data
+from .conftest import load_site, refresh, site_entry, state_of, with_device_data
 
 SITE = "sensor.sot_punkt_kall_site_status"
 ALARM_ACTIVE = "binary_sensor.generator_alarm_active"
@@ -54,25 +53,6 @@ FUEL_SENSORS = (
     "sensor.fuel_tank_autonomy_at_current_load",
     "sensor.fuel_tank_autonomy_at_last_hour_s_load",
 )
-
-
-async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def _attributes(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
@@ -95,28 +75,28 @@ async def test_raised_alarm_is_listed_with_its_condition(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """Low oil pressure shuts the set down: named, with its condition."""
-    assert _state(hass, ALARM_ACTIVE) == "off"
+    assert state_of(hass, ALARM_ACTIVE) == "off"
     assert _attributes(hass, ALARM_ACTIVE)["alarms"] == {}
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
     sim.site.inject_alarm("low_fuel_level", AlarmCondition.WARNING)
-    await _refresh(hass, site)
+    await refresh(hass, site)
 
-    assert _state(hass, ALARM_ACTIVE) == "on"
+    assert state_of(hass, ALARM_ACTIVE) == "on"
     assert _attributes(hass, ALARM_ACTIVE)["alarms"] == {
         "low_oil_pressure": "shutdown",
         "low_fuel_level": "warning",
     }
     oil = "binary_sensor.generator_low_oil_pressure"
-    assert _state(hass, oil) == "on"
+    assert state_of(hass, oil) == "on"
     assert _attributes(hass, oil)["condition"] == "shutdown"
     fuel = "binary_sensor.generator_low_fuel_level"
-    assert _state(hass, fuel) == "on"
+    assert state_of(hass, fuel) == "on"
     assert _attributes(hass, fuel)["condition"] == "warning"
     stop = "binary_sensor.generator_emergency_stop"
-    assert _state(hass, stop) == "off"
+    assert state_of(hass, stop) == "off"
     assert _attributes(hass, stop)["condition"] == "not_active"
     # A shutdown alarm on a normal day: the set could not take over.
-    assert _state(hass, SITE) == "fault"
+    assert state_of(hass, SITE) == "fault"
 
 
 async def test_alarm_page_refused_shows_alarms_unknown(
@@ -124,23 +104,23 @@ async def test_alarm_page_refused_shows_alarms_unknown(
 ) -> None:
     """No alarm page read: the alarm sensors are unavailable, not "no alarm"."""
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
-    await _refresh(hass, site)
-    assert _state(hass, ALARM_ACTIVE) == "on"
+    await refresh(hass, site)
+    assert state_of(hass, ALARM_ACTIVE) == "on"
 
     _refuse(sim, dse_gencomm.alarm_block(sim.site.config.model_code).address)
-    await _refresh(hass, site)
-    assert _state(hass, ALARM_ACTIVE) == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == (
+    await refresh(hass, site)
+    assert state_of(hass, ALARM_ACTIVE) == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.generator_low_oil_pressure") == (
         STATE_UNAVAILABLE
     )
     # Page 4 is read with the alarms and goes with them; status still reads.
-    assert _state(hass, "sensor.mains_voltage_l1") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.mains_voltage_l1") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
     sim.faults.disable()
-    await _refresh(hass, site)
-    assert _state(hass, ALARM_ACTIVE) == "on"
-    assert _state(hass, "binary_sensor.generator_low_oil_pressure") == "on"
+    await refresh(hass, site)
+    assert state_of(hass, ALARM_ACTIVE) == "on"
+    assert state_of(hass, "binary_sensor.generator_low_oil_pressure") == "on"
 
 
 async def test_garbled_engine_state_is_not_guessed(
@@ -151,15 +131,15 @@ async def test_garbled_engine_state_is_not_guessed(
     sim.faults.addresses = frozenset({dse_gencomm.ENGINE_BLOCK.address})
     sim.faults.corrupt_style = CorruptStyle.VALUES
     sim.faults.enable(rate=1.0, kinds={FaultKind.CORRUPT: 1.0})
-    await _refresh(hass, site)
+    await refresh(hass, site)
     assert sim.faults.counts[FaultKind.CORRUPT] >= 1
-    assert _state(hass, "sensor.generator_engine_state") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.generator_control_mode") == "auto"
+    assert state_of(hass, "sensor.generator_engine_state") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.generator_running") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
     sim.faults.disable()
-    await _refresh(hass, site)
-    assert _state(hass, "binary_sensor.generator_running") == "off"
+    await refresh(hass, site)
+    assert state_of(hass, "binary_sensor.generator_running") == "off"
 
 
 # --- Generator on load ------------------------------------------------------
@@ -170,29 +150,29 @@ async def test_test_run_on_load_and_power_from_the_phases(
 ) -> None:
     """A test on load reads as a test run; power survives a refused totals page."""
     sim.site.set_mode(ControlMode.TEST_ON_LOAD)
-    await _refresh(hass, site)
-    assert _state(hass, SITE) == "test_run"
+    await refresh(hass, site)
+    assert state_of(hass, SITE) == "test_run"
 
     sim.site.press_key(ControlKey.START_ENGINE)  # the start button on the panel
     sim.advance(60)  # crank, run up, take the load
-    await _refresh(hass, site)
-    assert _state(hass, "binary_sensor.generator_running") == "on"
-    assert _state(hass, POSITION) == "generator"
-    assert _state(hass, SITE) == "test_run"
-    power = float(_state(hass, "sensor.generator_active_power"))
+    await refresh(hass, site)
+    assert state_of(hass, "binary_sensor.generator_running") == "on"
+    assert state_of(hass, POSITION) == "generator"
+    assert state_of(hass, SITE) == "test_run"
+    power = float(state_of(hass, "sensor.generator_active_power"))
     unit = _attributes(hass, "sensor.generator_active_power")["unit_of_measurement"]
     assert unit == "kW"
     assert power > 1  # the store's load
-    assert _state(hass, "sensor.generator_run_hours") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_run_hours") != STATE_UNAVAILABLE
 
     # Page 6 (total power) is refused: the phases on page 4 still add up.
     _refuse(sim, dse_gencomm.POWER_BLOCK.address)
-    await _refresh(hass, site)
-    assert float(_state(hass, "sensor.generator_active_power")) == pytest.approx(
+    await refresh(hass, site)
+    assert float(state_of(hass, "sensor.generator_active_power")) == pytest.approx(
         power, abs=0.01
     )
-    assert _state(hass, "sensor.generator_run_hours") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.generator_energy_delivered") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_run_hours") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.generator_energy_delivered") == STATE_UNAVAILABLE
 
 
 # --- Fuel tank ----------------------------------------------------------------
@@ -202,20 +182,20 @@ async def test_tank_sensor_wire_break(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """A broken level loop: no made-up litres, a problem that says why."""
-    assert _state(hass, TANK_FAULT) == "off"
+    assert state_of(hass, TANK_FAULT) == "off"
     sim.site.set_tank_sensor_fault(2.0)  # below 3.6 mA: the loop is open
-    await _refresh(hass, site)
-    assert _state(hass, TANK_FAULT) == "on"
+    await refresh(hass, site)
+    assert state_of(hass, TANK_FAULT) == "on"
     assert _attributes(hass, TANK_FAULT)["fault"] == "wire_break"
     for entity_id in FUEL_SENSORS:
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     # The controller's own sender is still shown for what it is.
-    assert float(_state(hass, "sensor.generator_fuel_level_controller")) > 0
+    assert float(state_of(hass, "sensor.generator_fuel_level_controller")) > 0
 
     sim.site.set_tank_sensor_fault(None)
-    await _refresh(hass, site)
-    assert _state(hass, TANK_FAULT) == "off"
-    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+    await refresh(hass, site)
+    assert state_of(hass, TANK_FAULT) == "off"
+    assert float(state_of(hass, "sensor.fuel_tank_volume")) > 0
 
 
 # --- I/O module variants ------------------------------------------------------
@@ -230,13 +210,13 @@ async def test_io_module_without_relay_has_no_heater(
         SUBENTRY_IO_MODULE,
         {CONF_RELAY_KIND: RELAY_NONE},
     )
-    await _load(hass, entry)
+    await load_site(hass, entry)
     assert hass.states.get(HEATER) is None
     assert hass.states.get(HEATER_SWITCH) is None
-    assert float(_state(hass, ROOM)) == pytest.approx(
+    assert float(state_of(hass, ROOM)) == pytest.approx(
         sim.site.room.temperature_c, abs=0.1
     )
-    assert float(_state(hass, "sensor.fuel_tank_volume")) > 0
+    assert float(state_of(hass, "sensor.fuel_tank_volume")) > 0
     # Nothing measures the mains or the switch without generator or ATS.
     assert hass.states.get("binary_sensor.mains_available") is None
     assert hass.states.get(POSITION) is None
@@ -277,18 +257,20 @@ async def test_input_left_empty_has_no_entity(
     Not an entity that is unavailable for ever, nor a level sensor "fault"
     that reads "off" for a level sensor there is not.
     """
-    await _load(hass, with_device_data(site_entry(sim), SUBENTRY_IO_MODULE, left_empty))
+    await load_site(
+        hass, with_device_data(site_entry(sim), SUBENTRY_IO_MODULE, left_empty)
+    )
     for entity_id in absent:
         assert hass.states.get(entity_id) is None, entity_id
     for entity_id in present:
-        assert _state(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
 
 
 async def test_module_with_no_inputs_leaves_no_warm_room(
     hass: HomeAssistant, sim: SimulatedSite, device_registry: dr.DeviceRegistry
 ) -> None:
     """Only a level input: the tank reads from it, and there is no warm room."""
-    entry = await _load(
+    entry = await load_site(
         hass,
         with_device_data(
             site_entry(sim, devices=(SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE)),
@@ -298,7 +280,7 @@ async def test_module_with_no_inputs_leaves_no_warm_room(
     )
     for entity_id in (ROOM, HEATER, HEATER_SWITCH):
         assert hass.states.get(entity_id) is None, entity_id
-    assert _state(hass, TANK_FAULT) == "off"
+    assert state_of(hass, TANK_FAULT) == "off"
     assert _attributes(hass, "sensor.fuel_tank_volume")["source"] == "level_sensor"
     identifier = (DOMAIN, f"{entry.entry_id}_warm_room")
     assert (
@@ -324,21 +306,21 @@ async def test_configured_inputs_of_a_failing_module_are_unavailable(
     """
     sim.faults.units = frozenset({sim.site.config.units.io or 1})
     sim.faults.enable(rate=1.0, kinds={fault: 1.0})
-    entry = await _load(hass, site_entry(sim))
+    entry = await load_site(hass, site_entry(sim))
     io_inputs = (ROOM, HEATER, HEATER_SWITCH, TANK_FAULT)
     for entity_id in io_inputs:
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     # The tank falls back on the controller's own sender meanwhile.
     assert _attributes(hass, "sensor.fuel_tank_volume")["source"] == "controller"
 
     sim.faults.disable()
-    await _refresh(hass, entry)
-    assert float(_state(hass, ROOM)) == pytest.approx(
+    await refresh(hass, entry)
+    assert float(state_of(hass, ROOM)) == pytest.approx(
         sim.site.room.temperature_c, abs=0.1
     )
-    assert _state(hass, HEATER) == "off"
-    assert _state(hass, HEATER_SWITCH) == "off"
-    assert _state(hass, TANK_FAULT) == "off"
+    assert state_of(hass, HEATER) == "off"
+    assert state_of(hass, HEATER_SWITCH) == "off"
+    assert state_of(hass, TANK_FAULT) == "off"
 
 
 @pytest.fixture
@@ -360,7 +342,7 @@ async def test_heater_relay_in_a_holding_register(
 ) -> None:
     """The heater state is read from the register the module uses."""
     sim = register_relay_sim
-    entry = await _load(
+    entry = await load_site(
         hass,
         with_device_data(
             site_entry(sim, devices=(SUBENTRY_IO_MODULE,)),
@@ -368,10 +350,10 @@ async def test_heater_relay_in_a_holding_register(
             {CONF_RELAY_KIND: RelayKind.HOLDING_REGISTER.value, CONF_RELAY_ADDRESS: 5},
         ),
     )
-    assert _state(hass, HEATER) == "off"
+    assert state_of(hass, HEATER) == "off"
     sim.site.set_heater(True)
-    await _refresh(hass, entry)
-    assert _state(hass, HEATER) == "on"
+    await refresh(hass, entry)
+    assert state_of(hass, HEATER) == "on"
 
 
 # --- Sites without a generator controller or without a transfer switch -------
@@ -381,54 +363,54 @@ async def test_transfer_switch_only_site_through_an_outage(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
     """Only the ATS is connected: mains, outage and backup come from it alone."""
-    entry = await _load(hass, site_entry(sim, devices=(SUBENTRY_TRANSFER_SWITCH,)))
-    assert _state(hass, SITE) == "normal"
-    assert _state(hass, "binary_sensor.mains_available") == "on"
-    assert _state(hass, POSITION) == "mains"
-    assert _state(hass, ON_GENERATOR) == "off"
+    entry = await load_site(hass, site_entry(sim, devices=(SUBENTRY_TRANSFER_SWITCH,)))
+    assert state_of(hass, SITE) == "normal"
+    assert state_of(hass, "binary_sensor.mains_available") == "on"
+    assert state_of(hass, POSITION) == "mains"
+    assert state_of(hass, ON_GENERATOR) == "off"
     assert hass.states.get("sensor.generator_control_mode") is None
 
     sim.site.lose_mains()
-    await _refresh(hass, entry)
-    assert _state(hass, "binary_sensor.mains_available") == "off"
-    assert _state(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
-    assert _state(hass, SITE) == "outage_no_backup"
+    await refresh(hass, entry)
+    assert state_of(hass, "binary_sensor.mains_available") == "off"
+    assert state_of(hass, "binary_sensor.sot_punkt_kall_outage_in_progress") == "on"
+    assert state_of(hass, SITE) == "outage_no_backup"
 
     sim.advance(sim.site.config.timings.time_to_load() + 5)
-    await _refresh(hass, entry)
-    assert _state(hass, POSITION) == "generator"
-    assert _state(hass, ON_GENERATOR) == "on"
+    await refresh(hass, entry)
+    assert state_of(hass, POSITION) == "generator"
+    assert state_of(hass, ON_GENERATOR) == "on"
     # The switch has the load on a live generator: that is backup power.
-    assert _state(hass, SITE) == "backup_power"
+    assert state_of(hass, SITE) == "backup_power"
 
 
 async def test_generator_without_transfer_switch_tells_the_side_by_current(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
     """The controller drives the contactors: the load's side is where current is."""
-    entry = await _load(
+    entry = await load_site(
         hass, site_entry(sim, devices=(SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE))
     )
-    assert _state(hass, POSITION) == "mains"
-    assert _state(hass, ON_GENERATOR) == "off"
+    assert state_of(hass, POSITION) == "mains"
+    assert state_of(hass, ON_GENERATOR) == "off"
 
     sim.site.lose_mains()
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     # Dead grid, set not on load yet: no current anywhere, side unknown.
-    assert _state(hass, POSITION) == STATE_UNAVAILABLE
-    assert _state(hass, ON_GENERATOR) == STATE_UNAVAILABLE
-    assert _state(hass, SITE) == "starting"
+    assert state_of(hass, POSITION) == STATE_UNAVAILABLE
+    assert state_of(hass, ON_GENERATOR) == STATE_UNAVAILABLE
+    assert state_of(hass, SITE) == "starting"
 
     sim.advance(sim.site.config.timings.time_to_load() + 5)
-    await _refresh(hass, entry)
-    assert _state(hass, POSITION) == "generator"
-    assert _state(hass, ON_GENERATOR) == "on"
-    assert _state(hass, SITE) == "backup_power"
+    await refresh(hass, entry)
+    assert state_of(hass, POSITION) == "generator"
+    assert state_of(hass, ON_GENERATOR) == "on"
+    assert state_of(hass, SITE) == "backup_power"
 
     # Page 4 refused: neither side's current is known.
     _refuse(sim, dse_gencomm.INSTRUMENT_BLOCK.address)
-    await _refresh(hass, entry)
-    assert _state(hass, POSITION) == STATE_UNAVAILABLE
-    assert _state(hass, ON_GENERATOR) == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.mains_available") == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.fuel_tank_consumption") == STATE_UNAVAILABLE
+    await refresh(hass, entry)
+    assert state_of(hass, POSITION) == STATE_UNAVAILABLE
+    assert state_of(hass, ON_GENERATOR) == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.mains_available") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.fuel_tank_consumption") == STATE_UNAVAILABLE

@@ -14,12 +14,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sot_point.const import DOMAIN
 from custom_components.sot_point.journal import RecordKind
-from custom_components.sot_point.notices import (
-    MAX_NOTICES,
-    Importance,
-    Notice,
-    async_get_board,
-)
+from custom_components.sot_point.notice_board import MAX_NOTICES
+from custom_components.sot_point.rules.notice import Importance, Notice
 
 
 async def _publish(
@@ -45,7 +41,7 @@ async def test_publish_returns_an_id_and_keeps_the_notice(
     response = await _publish(
         hass, init_integration, text_sv="  Butiken är öppen.  ", text_en="Open."
     )
-    board = await async_get_board(hass, init_integration)
+    board = init_integration.runtime_data.notices
     (notice,) = board.active()
     assert response == {"notice_id": notice.id}
     assert notice.text_sv == "Butiken är öppen."
@@ -63,7 +59,7 @@ async def test_notices_survive_a_reload(
     await _publish(hass, init_integration, text_sv="Kvar")
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    board = await async_get_board(hass, init_integration)
+    board = init_integration.runtime_data.notices
     assert [n.text_sv for n in board.active()] == ["Kvar"]
 
 
@@ -75,7 +71,7 @@ async def test_local_expiry_is_read_in_home_assistants_time_zone(
     await _publish(
         hass, init_integration, expires=local.replace(tzinfo=None).isoformat()
     )
-    board = await async_get_board(hass, init_integration)
+    board = init_integration.runtime_data.notices
     (notice,) = board.active()
     assert notice.expires is not None
     assert abs(notice.expires - dt_util.as_utc(local)) < timedelta(seconds=1)
@@ -94,7 +90,7 @@ async def test_clear_one_then_all(
         {"config_entry_id": init_integration.entry_id, "notice_id": first},
         blocking=True,
     )
-    board = await async_get_board(hass, init_integration)
+    board = init_integration.runtime_data.notices
     assert sorted(n.text_sv for n in board.active()) == ["Tre", "Två"]
     await hass.services.async_call(
         DOMAIN,

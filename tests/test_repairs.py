@@ -41,7 +41,7 @@ from simulator import SiteConfig
 from simulator.faults import CorruptStyle, FaultKind
 from simulator.server import SimulatedSite, writes_to
 
-from .conftest import site_entry
+from .conftest import refresh, site_entry
 
 # Time jumps forward where a test says, and runs on in between: frozen still,
 # pymodbus and the command verification would wait forever.
@@ -65,11 +65,6 @@ async def _load(
     # Commands are verified by polling; the simulator follows at once.
     entry.runtime_data.control.verify_interval = 0.05
     return entry
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 def _mode(sim: SimulatedSite) -> ControlMode:
@@ -161,12 +156,12 @@ async def test_out_of_auto_reminds_after_the_set_hours_and_is_fixed(
     """
     entry = await _load(hass, sim, **{CONF_AUTO_REMINDER: 1})
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(minutes=59))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NOT_IN_AUTO) is None
     freezer.tick(timedelta(minutes=2))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     issue = _issue(issue_registry, Issue.NOT_IN_AUTO)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
@@ -195,7 +190,7 @@ async def test_out_of_auto_reminds_after_the_set_hours_and_is_fixed(
     done = await dialog.submit(form["flow_id"])
     assert done["type"] == "create_entry"
     assert _mode(sim) is ControlMode.AUTO
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NOT_IN_AUTO) is None
 
 
@@ -208,18 +203,18 @@ async def test_back_in_auto_by_hand_clears_and_a_reload_keeps_it_raised(
     """A reload does not start the hours again; Auto on the panel clears it."""
     entry = await _load(hass, sim, **{CONF_AUTO_REMINDER: 2})
     sim.site.set_mode(ControlMode.STOP)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(hours=2, seconds=1))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _placeholders(issue_registry, Issue.NOT_IN_AUTO)["mode"] == "Stop"
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NOT_IN_AUTO) is not None
 
     sim.site.set_mode(ControlMode.AUTO)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NOT_IN_AUTO) is None
 
 
@@ -233,10 +228,10 @@ async def test_no_test_run_for_thirty_days_counts_from_setup_then_last_run(
     setup_day = dt_util.now().strftime("%Y-%m-%d")
     entry = await _load(hass, sim)
     freezer.tick(timedelta(days=29))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NO_TEST_RUN) is None
     freezer.tick(timedelta(days=1, minutes=1))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _placeholders(issue_registry, Issue.NO_TEST_RUN) == {
         "site": "SOT-punkt Kall",
         "days": "30",
@@ -246,22 +241,22 @@ async def test_no_test_run_for_thirty_days_counts_from_setup_then_last_run(
     # A test run on load from the panel: the issue goes as soon as it starts.
     sim.site.set_mode(ControlMode.TEST_ON_LOAD)
     sim.site.press_key(ControlKey.START_ENGINE)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NO_TEST_RUN) is None
     test_day = dt_util.now().strftime("%Y-%m-%d")
     sim.advance(40)  # started, on load
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     sim.site.set_mode(ControlMode.AUTO)
     sim.advance(120)  # cooled down and stopped
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     runs = entry.runtime_data.journal.records(kinds=[RecordKind.TEST_RUN])
     assert [run.data["result"] for run in runs] == ["ok"]
 
     freezer.tick(timedelta(days=29))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.NO_TEST_RUN) is None
     freezer.tick(timedelta(days=2))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _placeholders(issue_registry, Issue.NO_TEST_RUN)["since"] == test_day
 
 
@@ -271,10 +266,10 @@ async def test_maintenance_due_when_the_controller_timer_runs_out(
     """The controller's countdown crossing zero raises it; a reset clears it."""
     entry = await _load(hass, sim)
     sim.site.set_maintenance_due_in(30)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.MAINTENANCE_DUE) is None
     sim.advance(3 * 86400 + 60)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     issue = _issue(issue_registry, Issue.MAINTENANCE_DUE)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
@@ -282,7 +277,7 @@ async def test_maintenance_due_when_the_controller_timer_runs_out(
     assert (issue.translation_placeholders or {})["days"] == "3"
 
     sim.site.set_maintenance_due_in(182 * 86400)  # the service engineer's reset
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.MAINTENANCE_DUE) is None
 
 
@@ -295,25 +290,25 @@ async def test_level_sensor_fault_must_last_a_minute_each_way(
     """A blink of a loose wire raises nothing; a broken wire does, until mended."""
     entry = await _load(hass, sim)
     sim.site.set_tank_sensor_fault(2.0)  # below 3.6 mA: wire break
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=30))
     sim.site.set_tank_sensor_fault(None)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=45))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.FUEL_SENSOR_FAULT) is None
 
     sim.site.set_tank_sensor_fault(2.0)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _placeholders(issue_registry, Issue.FUEL_SENSOR_FAULT)["current"] == "2.0"
 
     sim.site.set_tank_sensor_fault(None)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.FUEL_SENSOR_FAULT) is not None
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.FUEL_SENSOR_FAULT) is None
 
 
@@ -326,18 +321,18 @@ async def test_low_autonomy_raised_after_a_minute_and_cleared_by_a_refill(
     """Twenty litres for a 24-hour minimum: an issue; a delivery ends it."""
     entry = await _load(hass, sim, **{CONF_MINIMUM_AUTONOMY: 24})
     sim.site.set_tank_litres(20)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.LOW_AUTONOMY) is None
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     placeholders = _placeholders(issue_registry, Issue.LOW_AUTONOMY)
     assert placeholders["minimum"] == "24"
     assert 0 < int(placeholders["hours"]) < 24
 
     sim.site.refill()
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.LOW_AUTONOMY) is None
 
 
@@ -350,15 +345,15 @@ async def test_low_autonomy_goes_at_once_when_the_figure_does(
     """A broken level sensor leaves no autonomy to be low: the sensor issue stays."""
     entry = await _load(hass, sim, **{CONF_MINIMUM_AUTONOMY: 24})
     sim.site.set_tank_litres(20)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.LOW_AUTONOMY) is not None
     sim.site.set_tank_sensor_fault(25.0)  # above 21 mA: short circuit
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.LOW_AUTONOMY) is None
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.FUEL_SENSOR_FAULT) is not None
 
 
@@ -371,7 +366,7 @@ async def test_clock_drift_is_fixed_by_setting_the_controller_clock(
     """Fifteen minutes slow: the fix writes Home Assistant's time, read back."""
     entry = await _load(hass, sim)
     sim.site.set_clock_offset(-900)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     issue = _issue(issue_registry, Issue.CLOCK_DRIFT)
     assert issue is not None
     assert issue.is_fixable
@@ -403,7 +398,7 @@ async def test_clock_fix_that_cannot_reach_the_controller_says_so(
     """A busy controller: the dialog shows the error and can be tried again."""
     entry = await _load(hass, sim)
     sim.site.set_clock_offset(3600)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     form = await dialog.start(Issue.CLOCK_DRIFT)
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
     failed = await dialog.submit(form["flow_id"])
@@ -426,7 +421,7 @@ async def test_fix_of_an_unloaded_site_is_refused_and_removal_cleans_up(
     """An unloaded site cannot be fixed; a removed one leaves no issues behind."""
     entry = await _load(hass, sim)
     sim.site.set_clock_offset(-900)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert _issue(issue_registry, Issue.CLOCK_DRIFT) is not None
@@ -449,9 +444,9 @@ async def test_auto_fix_when_the_controller_is_busy_says_so(
     """The controller answers "busy" to the key: the dialog shows its answer."""
     entry = await _load(hass, sim, **{CONF_AUTO_REMINDER: 1})
     sim.site.set_mode(ControlMode.MANUAL)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(hours=1, minutes=1))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     form = await dialog.start(Issue.NOT_IN_AUTO)
     sim.faults.addresses = frozenset({CONTROL_KEY_ADDRESS})
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
@@ -473,7 +468,7 @@ async def test_clock_that_reads_back_wrong_is_not_called_fixed(
     """Written, but the read-back is garbage: the dialog shows what it read."""
     entry = await _load(hass, sim)
     sim.site.set_clock_offset(-900)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     form = await dialog.start(Issue.CLOCK_DRIFT)
     sim.faults.corrupt_style = CorruptStyle.VALUES
     sim.faults.addresses = frozenset({1792})
@@ -498,9 +493,9 @@ async def test_silent_devices_keep_their_issues(
     sim.site.set_maintenance_due_in(-86400)
     sim.site.set_clock_offset(-900)
     sim.site.set_tank_sensor_fault(2.0)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     raised = {
         i.issue_id(ENTRY_ID)
         for i in (Issue.MAINTENANCE_DUE, Issue.CLOCK_DRIFT, Issue.FUEL_SENSOR_FAULT)
@@ -514,11 +509,11 @@ async def test_silent_devices_keep_their_issues(
     sim.faults.units = frozenset({units.dse, units.io or 1})
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert entry.runtime_data.coordinator.data.generator is None
     assert entry.runtime_data.coordinator.data.io is None
     sim.faults.units = None  # now nothing answers: the update fails
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert not entry.runtime_data.coordinator.last_update_success
     assert raised <= _raised(issue_registry)
 
@@ -533,9 +528,9 @@ async def test_removing_a_device_clears_the_issues_about_it(
     entry = await _load(hass, sim)
     sim.site.set_tank_sensor_fault(2.0)
     sim.site.set_clock_offset(-900)
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     freezer.tick(timedelta(seconds=61))
-    await _refresh(hass, entry)
+    await refresh(hass, entry)
     assert _issue(issue_registry, Issue.FUEL_SENSOR_FAULT) is not None
     assert _issue(issue_registry, Issue.CLOCK_DRIFT) is not None
 
@@ -545,7 +540,7 @@ async def test_removing_a_device_clears_the_issues_about_it(
     ):
         assert hass.config_entries.async_remove_subentry(entry, subentry_id)
         await hass.async_block_till_done()
-        await _refresh(hass, entry)
+        await refresh(hass, entry)
         assert _issue(issue_registry, kind) is None
 
 

@@ -17,7 +17,7 @@ from custom_components.sot_point.hardware.state import (
     TransferPosition,
     TransferState,
 )
-from custom_components.sot_point.site import (
+from custom_components.sot_point.rules.site import (
     SiteMode,
     SiteSettings,
     SiteTracker,

@@ -22,7 +22,7 @@ from custom_components.sot_point import websocket
 from custom_components.sot_point.const import DOMAIN
 from simulator.server import SimulatedSite
 
-from .conftest import site_entry
+from .conftest import refresh, site_entry
 
 
 async def _subscribe(
@@ -42,11 +42,6 @@ async def _next_status(client: MockHAClientWebSocket) -> dict[str, Any]:
     assert message["type"] == "event", message
     status: dict[str, Any] = message["event"]
     return status
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 async def test_first_status_describes_the_site(
@@ -78,9 +73,9 @@ async def test_changes_are_sent_and_repeats_are_not(
     """A poll that changes nothing sends nothing; a lost mains is sent."""
     client = await hass_ws_client(hass)
     await _subscribe(client, entry_id=site.entry_id)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     sim.site.lose_mains()
-    await _refresh(hass, site)
+    await refresh(hass, site)
     status = await _next_status(client)
     assert status["mains_available"] is False
     assert status["mode"] in ("starting", "outage_detected")
@@ -97,7 +92,7 @@ async def test_heartbeat_resends_an_unchanged_status(
     client = await hass_ws_client(hass)
     _, first = await _subscribe(client)
     monkeypatch.setattr(websocket, "HEARTBEAT_S", 0.0)
-    await _refresh(hass, site)
+    await refresh(hass, site)
     again = await _next_status(client)
     assert again["updated"] > first["updated"]
     assert again["mode"] == first["mode"]
@@ -190,7 +185,7 @@ async def test_subscription_follows_a_reload(
     await hass.async_block_till_done()
     await _next_status(client)  # sent again when the site is back
     sim.site.lose_mains()
-    await _refresh(hass, site)
+    await refresh(hass, site)
     status = await _next_status(client)
     assert status["mains_available"] is False
 
@@ -209,7 +204,7 @@ async def test_unsubscribe_stops_the_stream(
     )
     assert (await client.receive_json())["success"]
     sim.site.lose_mains()
-    await _refresh(hass, site)
+    await refresh(hass, site)
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"
 

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .control import SiteControl
-from .coordinator import SotPointConfigEntry, SotPointCoordinator, SotPointData
 from .export import async_register_export_view
-from .hardware.client import ConnectionPool
-from .journal import Journal
 from .notices import async_setup_notice_services
 from .platform import async_place_devices, async_remove_unused_devices
 from .repairs import SiteRepairs, async_remove_issues
+from .runtime import SotPointConfigEntry, async_build_site
 from .services import async_setup_services
 from .websocket import async_setup_websocket
 
@@ -42,32 +37,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
     """Set up a SOT point site and its devices."""
-    pool = ConnectionPool()
-    coordinator = SotPointCoordinator(hass, entry, pool)
-    journal = Journal(hass, entry)
-    await journal.async_load()
-    coordinator.journal = journal
-    if (outage := journal.open_outage) is not None:
-        # An outage that was going on when HA stopped still started then.
-        coordinator.tracker.outage_started = outage.at
-        coordinator.tracker.mains_lost_at = outage.at
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except ConfigEntryNotReady:
-        # Setup is retried later; close what the first try opened.
-        await coordinator.async_shutdown()
-        raise
-    control = SiteControl(hass, coordinator, journal)
-    english_names: dict[str, str] = {}
-    for category in ("device", "entity"):
-        english_names |= await async_get_translations(hass, "en", category, {DOMAIN})
-    entry.runtime_data = SotPointData(
-        coordinator=coordinator,
-        control=control,
-        journal=journal,
-        english_names=english_names,
-        pool=pool,
-    )
+    entry.runtime_data = await async_build_site(hass, entry)
+    coordinator = entry.runtime_data.coordinator
     # Devices stay in one subentry (or none) for life; see platform.py.
     async_place_devices(hass, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -85,14 +56,17 @@ async def _async_reload(hass: HomeAssistant, entry: SotPointConfigEntry) -> None
 
 async def async_remove_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
     """Forget a removed site's repair issues; nothing else refers to them."""
-    async_remove_issues(hass, entry.entry_id)
+    async_remove_issues(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
     """Unload a SOT point site and close its connections."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        entry.runtime_data.control.shutdown()
-        await entry.runtime_data.coordinator.async_shutdown()
-        await entry.runtime_data.journal.async_flush()
+        site = entry.runtime_data
+        site.control.shutdown()
+        site.notices.async_shutdown()
+        await site.coordinator.async_shutdown()
+        await site.fuel.async_save()
+        await site.journal.async_flush()
     return unloaded

@@ -16,11 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
-from .coordinator import SotPointConfigEntry
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
-from .hardware.state import AlarmCondition, EngineState, TransferPosition
+from .hardware.state import AlarmCondition
 from .platform import add_entities_by_source, add_entities_once_reported
-from .site import SiteState
+from .rules.site import SiteState
+from .rules.words import word
+from .runtime import SotPointConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -51,13 +52,6 @@ class SotPointBinarySensorDescription(
     value_fn: Callable[[SiteState], bool | None]
 
 
-def _running(state: SiteState) -> bool | None:
-    generator = state.generator
-    if generator is None or generator.engine is None:
-        return None
-    return generator.engine is EngineState.RUNNING
-
-
 def _alarm_active(state: SiteState) -> bool | None:
     generator = state.generator
     if generator is None or generator.alarms is None:
@@ -69,15 +63,7 @@ def _alarm_attributes(state: SiteState) -> Mapping[str, Any]:
     generator = state.generator
     if generator is None:
         return {}
-    return {
-        "alarms": {a.key: a.condition.name.lower() for a in generator.active_alarms}
-    }
-
-
-def _on_generator(state: SiteState) -> bool | None:
-    if state.transfer is None or state.transfer.position is TransferPosition.UNKNOWN:
-        return None
-    return state.transfer.position is TransferPosition.GENERATOR
+    return {"alarms": {a.key: word(a.condition) for a in generator.active_alarms}}
 
 
 BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
@@ -87,7 +73,7 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
         device=SiteDevice.GENERATOR,
         source=SUBENTRY_GENERATOR,
         device_class=BinarySensorDeviceClass.RUNNING,
-        value_fn=_running,
+        value_fn=lambda s: s.generator_running,
     ),
     SotPointBinarySensorDescription(
         key="alarm_active",
@@ -109,7 +95,7 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
         key="on_generator",
         translation_key="on_generator",
         device=SiteDevice.TRANSFER_SWITCH,
-        value_fn=_on_generator,
+        value_fn=lambda s: s.on_backup_power,
     ),
     SotPointBinarySensorDescription(
         key="outage",
@@ -156,7 +142,7 @@ def alarm_description(key: str) -> SotPointBinarySensorDescription:
 
     def attributes(state: SiteState) -> Mapping[str, Any]:
         found = condition(state)
-        return {"condition": found.name.lower() if found else None}
+        return {"condition": word(found)}
 
     return SotPointBinarySensorDescription(
         key=f"alarm_{key}",

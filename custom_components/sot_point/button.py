@@ -9,11 +9,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR
-from .coordinator import SotPointConfigEntry
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.commands import Command
 from .platform import add_entities_by_source
-from .site import SiteState
+from .rules.site import SiteState
+from .runtime import SotPointConfigEntry, site_of
 
 # Commands go to one controller one at a time; the runner refuses a second.
 PARALLEL_UPDATES = 1
@@ -64,5 +64,5 @@ class SotPointButton(SotPointEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Send the command; a refusal is raised to the person who pressed."""
-        control = self.coordinator.config_entry.runtime_data.control
+        control = site_of(self.coordinator).control
         await control.async_command(self.entity_description.command, self._context)

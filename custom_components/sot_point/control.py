@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointCoordinator
+from .fuel_memory import FuelMemory
 from .hardware.commands import (
     Command,
     CommandNotFollowedError,
@@ -45,6 +46,7 @@ class SiteControl:
     hass: HomeAssistant
     coordinator: SotPointCoordinator
     journal: Journal
+    fuel: FuelMemory
     maintenance: bool = False
     verify_timeout: float = VERIFY_TIMEOUT_S
     verify_interval: float = VERIFY_INTERVAL_S
@@ -163,7 +165,7 @@ class SiteControl:
         estimate = self.coordinator.tracker.record_delivery(
             litres, dt_util.utcnow(), tank_litres
         )
-        await self.coordinator.async_save_fuel()
+        await self.fuel.async_save()
         self.journal.add(
             RecordKind.FUEL_DELIVERY,
             {

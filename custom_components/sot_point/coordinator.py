@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, override
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -31,7 +30,7 @@ from .const import (
 )
 from .hardware.client import ConnectionPool, Endpoint
 from .hardware.devices import DseController, IoModule, TransferSwitch
-from .hardware.errors import HardwareError, WrongDeviceError
+from .hardware.errors import HardwareError, SerialMismatchError
 from .hardware.state import GeneratorState, IoState, TransferState
 from .helpers import (
     connection_settings_from,
@@ -40,17 +39,12 @@ from .helpers import (
     poll_intervals_from,
     site_settings_from,
 )
-from .site import FuelEstimate, SiteState, SiteTracker, Snapshots
-
-if TYPE_CHECKING:
-    from .control import SiteControl
-    from .journal import Journal
-
-FUEL_STORE_VERSION = 1
-FUEL_SAVE_DELAY_S = 60
+from .rules.site import SiteState, SiteTracker, Snapshots
 
 type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState
+# Called with every new SiteState: the journal, repairs, the fuel memory.
+type SiteObserver = Callable[[SiteState], None]
 
 
 SITE_MANUFACTURER = "SOT Point"
@@ -81,22 +75,6 @@ class DeviceHandle:
         return self.subentry.subentry_type
 
 
-@dataclass(kw_only=True)
-class SotPointData:
-    """What a loaded site keeps while it runs."""
-
-    coordinator: SotPointCoordinator
-    control: SiteControl
-    journal: Journal
-    # The integration's English device and entity names, by translation key,
-    # for the entity ids (see SotPointEntity.async_prepare_to_add_to_hass).
-    english_names: Mapping[str, str]
-    pool: ConnectionPool = field(default_factory=ConnectionPool)
-
-
-type SotPointConfigEntry = ConfigEntry[SotPointData]
-
-
 class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
     """Polls every device of one site each second.
 
@@ -106,24 +84,18 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
     fail, so that everything shows unavailable together.
     """
 
-    config_entry: SotPointConfigEntry
+    config_entry: ConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: SotPointConfigEntry, pool: ConnectionPool
+        self, hass: HomeAssistant, entry: ConfigEntry, pool: ConnectionPool
     ) -> None:
         """Prepare the coordinator; devices are set up in `_async_setup`."""
         self.pool = pool
         self.tracker = SiteTracker(site_settings_from(entry.options))
-        # Set by setup before the first refresh; sees every SiteState.
-        self.journal: Journal | None = None
-        # The fuel estimate of a tank without a sensor must survive a restart,
-        # or the deliveries the association recorded would be forgotten.
-        self._fuel_store: Store[dict[str, Any]] = Store(
-            hass, FUEL_STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.fuel"
-        )
         self.devices: dict[str, DeviceHandle] = {}
         self.site_device_id = ""
         self._silent: set[str] = set()
+        self._observers: list[SiteObserver] = []
         # The last poll's snapshots, for a state rebuilt between polls.
         self._snapshots: Snapshots | None = None
         super().__init__(
@@ -134,12 +106,25 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
             update_interval=timedelta(seconds=STATUS_INTERVAL_S),
         )
 
+    @callback
+    def async_add_observer(self, observer: SiteObserver) -> CALLBACK_TYPE:
+        """Call `observer` with every new SiteState, before the entities see it."""
+        self._observers.append(observer)
+
+        @callback
+        def remove() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+        return remove
+
+    def resume_outage(self, started: datetime) -> None:
+        """An outage that was going on when Home Assistant stopped began then."""
+        self.tracker.resume_outage(started)
+
     @override
     async def _async_setup(self) -> None:
         """Register the site's device; open (or share) a connection per device."""
-        stored = await self._fuel_store.async_load()
-        if stored and stored.get("estimate"):
-            self.tracker.estimate = FuelEstimate.from_dict(stored["estimate"])
         # The same fields as site_device_info, passed one by one: unpacking a
         # DeviceInfo leans on the dict layer HA 2026.11 keeps only for now.
         site = dr.async_get(self.hass).async_get_or_create(
@@ -159,10 +144,12 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         connection = self.pool.acquire(endpoint, connection_settings_from(data))
         reader: Reader
         if subentry.subentry_type == SUBENTRY_GENERATOR:
+            serial = data.get(CONF_SERIAL)
             reader = DseController(
                 connection,
                 int(data.get(CONF_UNIT_ID, DEFAULT_GENERATOR_UNIT_ID)),
                 poll_intervals_from(self.config_entry.options),
+                expected_serial=None if serial is None else str(serial),
             )
         elif subentry.subentry_type == SUBENTRY_IO_MODULE:
             reader = IoModule(
@@ -181,10 +168,11 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         """Poll all devices (those on one bus queue behind each other)."""
         handles = list(self.devices.values())
         results = await asyncio.gather(*(self._poll(handle) for handle in handles))
+        answers = list(zip(handles, results, strict=True))
         failed = frozenset(
             h.subentry.subentry_id
-            for h, result in zip(handles, results, strict=True)
-            if result is None
+            for h, result in answers
+            if isinstance(result, HardwareError)
         )
         if handles and len(failed) == len(handles):
             raise UpdateFailed(
@@ -193,12 +181,15 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
                 translation_placeholders={"site": self.config_entry.title},
             )
         snapshots = Snapshots(
-            generator=_first(handles, results, SUBENTRY_GENERATOR, GeneratorState),
-            io=_first(handles, results, SUBENTRY_IO_MODULE, IoState),
-            transfer_switch=_first(
-                handles, results, SUBENTRY_TRANSFER_SWITCH, TransferState
-            ),
+            generator=_first(answers, SUBENTRY_GENERATOR, GeneratorState),
+            io=_first(answers, SUBENTRY_IO_MODULE, IoState),
+            transfer_switch=_first(answers, SUBENTRY_TRANSFER_SWITCH, TransferState),
             failed=failed,
+            wrong_devices={
+                h.subentry.subentry_id: (result.expected, result.found)
+                for h, result in answers
+                if isinstance(result, SerialMismatchError)
+            },
         )
         return self._site_state(snapshots)
 
@@ -222,70 +213,22 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         self.async_set_updated_data(self._site_state(snapshots))
 
     def _site_state(self, snapshots: Snapshots) -> SiteState:
-        """Fold the devices' snapshots into the site's state, and tell the journal."""
+        """Fold the devices' snapshots into the site's state; tell the observers."""
         self._snapshots = snapshots
         state = self.tracker.update(snapshots, dt_util.utcnow())
-        if self.tracker.estimate is not None:
-            self._fuel_store.async_delay_save(self._fuel_data, FUEL_SAVE_DELAY_S)
-        if self.journal is not None:
-            # A fault in the journal must not blank the site's entities: the
-            # record is lost, the poll is not.
-            try:
-                self.journal.observe(state)
-            except Exception:
-                LOGGER.exception(
-                    "%s: journal could not record", self.config_entry.title
-                )
+        for observer in list(self._observers):
+            observer(state)
         return state
 
-    def _fuel_data(self) -> dict[str, Any]:
-        estimate = self.tracker.estimate
-        return {"estimate": estimate.as_dict() if estimate else None}
-
-    async def async_save_fuel(self) -> None:
-        """Write the fuel estimate now (after a delivery, and on unload)."""
-        await self._fuel_store.async_save(self._fuel_data())
-
-    async def _poll(self, handle: DeviceHandle) -> Snapshot | None:
-        """One device's snapshot, or None when it did not answer."""
+    async def _poll(self, handle: DeviceHandle) -> Snapshot | HardwareError:
+        """One device's snapshot, or why it gave none."""
         try:
             snapshot = await handle.reader.poll()
-            self._check_identity(handle)
         except HardwareError as err:
-            if isinstance(handle.reader, DseController):
-                # Whatever answers here next may be another controller (a
-                # rewiring, or the wrong one put right): read who it is again.
-                handle.reader.identity = None
             self._log_silence(handle, err)
-            return None
+            return err
         self._log_return(handle)
         return snapshot
-
-    def _check_identity(self, handle: DeviceHandle) -> None:
-        # An address can end up on another controller after a rewiring; its
-        # values are not this generator's, whatever the entities are called.
-        reader = handle.reader
-        expected = handle.subentry.data.get(CONF_SERIAL)
-        if not isinstance(reader, DseController) or reader.identity is None:
-            return
-        issue_id = f"wrong_device_{handle.subentry.subentry_id}"
-        if expected is not None and reader.identity.serial != str(expected):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="wrong_device",
-                translation_placeholders={
-                    "device": handle.subentry.title,
-                    "expected": str(expected),
-                    "found": reader.identity.serial,
-                },
-            )
-            msg = f"serial {reader.identity.serial}, expected {expected}"
-            raise WrongDeviceError(msg)
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _log_silence(self, handle: DeviceHandle, err: HardwareError) -> None:
         key = handle.subentry.subentry_id
@@ -309,10 +252,9 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
 
     @override
     async def async_shutdown(self) -> None:
-        """Stop polling, keep the fuel estimate, let go of every connection."""
+        """Stop polling and let go of every connection."""
         await super().async_shutdown()
-        if self.tracker.estimate is not None:
-            await self.async_save_fuel()
+        self._observers.clear()
         for handle in self.devices.values():
             await self.pool.release(handle.endpoint)
         self.devices.clear()
@@ -323,12 +265,11 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
 
 
 def _first[T: (GeneratorState, IoState, TransferState)](
-    handles: list[DeviceHandle],
-    results: list[Snapshot | None],
+    answers: list[tuple[DeviceHandle, Snapshot | HardwareError]],
     kind: str,
     expected: type[T],
 ) -> T | None:
-    for handle, result in zip(handles, results, strict=True):
+    for handle, result in answers:
         if handle.kind == kind and isinstance(result, expected):
             return result
     return None

@@ -24,7 +24,6 @@ from .const import (
     LOGGER,
     SEARCH_TIMEOUT,
 )
-from .coordinator import SotPointConfigEntry
 from .hardware.client import (
     ConnectionPool,
     ConnectionSettings,
@@ -46,6 +45,7 @@ from .hardware.errors import (
 from .hardware.profiles.generic_io import IoModuleConfig
 from .hardware.state import ControlMode, DeviceIdentity, IoState, TransferState
 from .helpers import endpoint_from
+from .runtime import SotPointConfigEntry
 
 # Error keys of the config flows (strings.json), by what went wrong.
 ERROR_CANNOT_CONNECT = "cannot_connect"

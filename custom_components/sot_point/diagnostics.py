@@ -9,8 +9,9 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_HOST, CONF_SERIAL, CONF_SERIAL_PORT
-from .coordinator import DeviceHandle, SotPointConfigEntry, SotPointCoordinator
+from .coordinator import DeviceHandle, SotPointCoordinator
 from .hardware.devices import DseController
+from .runtime import SotPointConfigEntry
 
 TO_REDACT = {
     CONF_HOST,

@@ -21,7 +21,8 @@ from homeassistant.util import slugify
 
 from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_TRANSFER_SWITCH
 from .coordinator import DeviceHandle, SotPointCoordinator, site_device_info
-from .site import SiteState
+from .rules.site import SiteState
+from .runtime import site_of
 
 
 class SiteDevice(StrEnum):
@@ -139,7 +140,7 @@ class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
         """
         await super().async_prepare_to_add_to_hass()
         entry = self.coordinator.config_entry
-        english = entry.runtime_data.english_names
+        english = site_of(self.coordinator).english_names
         device = self.entity_description.device
         device_name = entry.title
         if device is not SiteDevice.SITE:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 import io
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
@@ -27,9 +27,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .journal import Journal, JournalRecord, RecordKind
 from .logbook import Texts
-
-if TYPE_CHECKING:
-    from .coordinator import SotPointConfigEntry
+from .runtime import SotPointConfigEntry
 
 CSV_URL: Final = "/api/sot_point/{entry_id}/journal.csv"
 CSV_LANGUAGE: Final = "sv"

@@ -44,7 +44,7 @@ from .hardware.client import ConnectionSettings, Endpoint, SerialEndpoint, TcpEn
 from .hardware.devices import PollIntervals
 from .hardware.profiles.generic_io import IoModuleConfig, RelayKind, TankShape
 from .hardware.state import BandLimits
-from .site import SiteSettings
+from .rules.site import SiteSettings
 
 
 def endpoint_from(data: Mapping[str, Any]) -> Endpoint:

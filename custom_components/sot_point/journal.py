@@ -21,6 +21,7 @@ from enum import Enum, StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.exceptions import UnsupportedStorageVersionError
@@ -48,15 +49,13 @@ from .hardware.state import (
     ControlMode,
     EngineState,
     GeneratorState,
-    TransferPosition,
 )
 from .logbook import async_load_texts
-from .site import SiteMode, SiteState
+from .rules.site import SiteMode, SiteState
+from .rules.words import word
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
-
-    from .coordinator import SotPointConfigEntry
 
 STORAGE_VERSION: Final = 1
 STORAGE_MINOR_VERSION: Final = 1
@@ -72,9 +71,6 @@ MAX_RECORDS: Final = 20_000
 _FAILURE_MEMORY: Final = 20
 
 _AT_REST: Final = frozenset({EngineState.STOPPED, EngineState.AT_REST})
-_STARTING: Final = frozenset(
-    {EngineState.PRE_START, EngineState.WARMING_UP, EngineState.RUNNING}
-)
 _TEST_MODES: Final = frozenset({ControlMode.TEST_ON_LOAD, ControlMode.TEST_OFF_LOAD})
 
 
@@ -157,12 +153,12 @@ class _OpenTestRun:
 
     def sample(self, state: SiteState, generator: GeneratorState) -> None:
         """Take this cycle's engine and load into account."""
-        if state.transfer and state.transfer.position is TransferPosition.GENERATOR:
+        if state.transfer and state.transfer.on_generator:
             self.on_load = True
-        if generator.engine is not EngineState.RUNNING:
+        if not generator.engine_running:
             return
         self.reached_running = True
-        load = _generator_kw(generator)
+        load = generator.generator_kw
         if load is not None:
             self.load_sum_kw += load
             self.load_samples += 1
@@ -211,7 +207,7 @@ class JournalStore(Store[dict[str, Any]]):
 class Journal:
     """The journal of one site: its records, what is open, and their storage."""
 
-    def __init__(self, hass: HomeAssistant, entry: SotPointConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Prepare an empty journal; `async_load` reads what was stored."""
         self._hass = hass
         self._entry = entry
@@ -519,7 +515,17 @@ class Journal:
     # -- deriving records from the site's state -------------------------------------
 
     def observe(self, state: SiteState) -> None:
-        """Take one cycle's SiteState; write what changed since the last one."""
+        """Take one cycle's SiteState; write what changed since the last one.
+
+        A fault here must not blank the site's entities: the coordinator
+        calls this with every state, so the record is lost, not the poll.
+        """
+        try:
+            self._observe(state)
+        except Exception:
+            LOGGER.exception("%s: journal could not record", self._site)
+
+    def _observe(self, state: SiteState) -> None:
         self._observe_outage(state)
         generator = state.generator
         if generator is not None:
@@ -609,7 +615,7 @@ class Journal:
         raised: set[str] = set()
         for key, condition in active.items():
             if key in self._alarms:
-                self._replace(self._alarms[key], {"condition": _name(condition)})
+                self._replace(self._alarms[key], {"condition": word(condition)})
             else:
                 self._raise_alarm(state, key, condition)
                 raised.add(key)
@@ -622,7 +628,7 @@ class Journal:
     ) -> None:
         data = {
             "alarm": key,
-            "condition": _name(condition),
+            "condition": word(condition),
             "stops_engine": condition.stops_engine,
             "raised": state.updated.isoformat(),
             "cleared": None,
@@ -646,11 +652,15 @@ class Journal:
         if engine is None:
             return
         previous, self._last_engine = self._last_engine, engine
-        if self._attempt is None and previous in _AT_REST and engine in _STARTING:
+        if (
+            self._attempt is None
+            and previous in _AT_REST
+            and generator.starting_or_running
+        ):
             self._begin_attempt(state, generator)
         if self._attempt is None:
             return
-        if engine is EngineState.RUNNING:
+        if generator.engine_running:
             self._close_attempt(state, "running")
         elif engine in _AT_REST:
             failed = generator.has_stopping_alarm
@@ -659,7 +669,7 @@ class Journal:
     def _begin_attempt(self, state: SiteState, generator: GeneratorState) -> None:
         data = {
             "during_outage": self._outage is not None,
-            "control_mode": _name(generator.mode),
+            "control_mode": word(generator.mode),
             "site_mode": state.mode.value,
             "result": None,
             "ended": None,
@@ -705,8 +715,8 @@ class Journal:
             "reason": reason,
             "attempt_id": self._attempt.record_id if self._attempt else None,
             "outage_id": self._outage.record_id if self._outage else None,
-            "control_mode": _name(generator.mode),
-            "engine": _name(generator.engine),
+            "control_mode": word(generator.mode),
+            "engine": word(generator.engine),
             "alarms": [alarm.key for alarm in generator.stopping_alarms],
         }
         record = self._append(RecordKind.START_FAILURE, state.updated, data)
@@ -741,7 +751,7 @@ class Journal:
         data = {
             "started": state.updated.isoformat(),
             "ended": None,
-            "control_mode": _name(generator.mode),
+            "control_mode": word(generator.mode),
             "on_load_requested": generator.mode is ControlMode.TEST_ON_LOAD,
         }
         record = self._append(RecordKind.TEST_RUN, state.updated, data)
@@ -785,11 +795,6 @@ def _seconds(delta: timedelta) -> float:
     return round(delta.total_seconds(), 1)
 
 
-def _name(value: Enum | None) -> str | None:
-    """An enum member as the lower-case word used in records and texts."""
-    return None if value is None else value.name.lower()
-
-
 def _plain(value: Any) -> Any:
     """A value as it can travel on the bus and into the recorder."""
     if isinstance(value, datetime):
@@ -818,15 +823,6 @@ def _restore[T: DataclassInstance](cls: type[T], raw: Mapping[str, Any]) -> T:
         if key in names
     }
     return cls(**values)
-
-
-def _generator_kw(generator: GeneratorState) -> float | None:
-    """What the generator delivers now, from its per-phase active power."""
-    watts = [generator.number(f"generator_power_l{n}") for n in (1, 2, 3)]
-    measured = [w for w in watts if w is not None]
-    if not measured:
-        return None
-    return round(max(sum(measured), 0.0) / 1000, 2)
 
 
 def _outage_totals(outage: _OpenOutage) -> dict[str, Any]:

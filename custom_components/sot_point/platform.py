@@ -27,11 +27,12 @@ from .const import (
     SUBENTRY_IO_MODULE,
     SUBENTRY_TRANSFER_SWITCH,
 )
-from .coordinator import DeviceHandle, SotPointConfigEntry, SotPointCoordinator
+from .coordinator import DeviceHandle, SotPointCoordinator
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.profiles.generic_io import IoModuleConfig
 from .helpers import io_config_from
-from .site import SiteState
+from .rules.site import SiteState
+from .runtime import SotPointConfigEntry
 
 
 def handle_for(

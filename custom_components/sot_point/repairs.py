@@ -1,13 +1,17 @@
 """Repair issues of a site: raised from what the site reports, deleted when it clears.
 
-`SiteRepairs` looks at every coordinator update and keeps six issues in step
-with the site: the controller out of Auto, no recent test run, maintenance
-due, a broken tank level sensor, too little fuel autonomy and a controller
-clock that is off. Two can be fixed from Settings > Repairs: the controller is
-put back in Auto (through `SiteControl`, so the interlocks apply) and the
-controller's clock is set to Home Assistant's time.
+`SiteRepairs` observes every SiteState the coordinator builds and keeps six
+issues in step with the site: the controller out of Auto, no recent test run,
+maintenance due, a broken tank level sensor, too little fuel autonomy and a
+controller clock that is off; and, per generator controller, another
+controller answering at its address. Two can be fixed from Settings >
+Repairs: the controller is put back in Auto (through `SiteControl`, so the
+interlocks apply) and the controller's clock is set to Home Assistant's time.
 
-Issue ids end in the config entry's id, so two sites never share an issue.
+The six site issues' ids end in the config entry's id, the wrong-device one
+in its controller's subentry id, so two sites never share an issue; each
+issue's data names its site, so a removed site or device takes its issues
+with it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any, Final
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.components.repairs.models import RepairsFlowResult
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -36,7 +40,6 @@ from .const import (
     SUBENTRY_GENERATOR,
     SUBENTRY_IO_MODULE,
 )
-from .coordinator import SotPointConfigEntry
 from .hardware.commands import Command
 from .hardware.devices import DseController
 from .hardware.errors import HardwareError
@@ -44,7 +47,9 @@ from .hardware.registers import Unavailable
 from .hardware.state import ControlMode
 from .helpers import option, site_settings_from
 from .journal import RecordKind
-from .site import SiteMode, SiteState
+from .rules.site import SiteMode, SiteState
+from .rules.words import word
+from .runtime import SotPointConfigEntry
 
 # How long without a test run before the association is reminded.
 TEST_RUN_INTERVAL: Final = timedelta(days=30)
@@ -63,6 +68,12 @@ JOURNAL_RECHECK: Final = timedelta(hours=1)
 # Modes in which the controller starts the set by itself on a mains failure.
 AUTO_MODES: Final = frozenset({ControlMode.AUTO, ControlMode.AUTO_MANUAL_RESTORE})
 STEP_CONFIRM: Final = "confirm"
+WRONG_DEVICE: Final = "wrong_device"
+
+
+def wrong_device_issue_id(subentry_id: str) -> str:
+    """The registry id of the wrong-device issue of one controller."""
+    return f"{WRONG_DEVICE}_{subentry_id}"
 
 
 class Issue(StrEnum):
@@ -183,28 +194,63 @@ class SiteRepairs:
 
     @callback
     def async_start(self) -> None:
-        """Pick up the issues already raised, then check every update."""
+        """Pick up the issues already raised, then check every new state."""
         # A reload (options, devices) or a restart must not wait out a hold
         # time again for an issue that is already shown.
         for issue, debounce in self._debounce.items():
             debounce.active = self._exists(issue)
+        _remove_issues_where(
+            self.hass,
+            lambda data: (
+                data.get("entry_id") == self.entry.entry_id
+                and data.get("issue") == WRONG_DEVICE
+                and data.get("subentry_id") not in self.entry.subentries
+            ),
+        )
         coordinator = self.entry.runtime_data.coordinator
-        self.entry.async_on_unload(coordinator.async_add_listener(self.async_check))
-        self.async_check()
+        self.entry.async_on_unload(coordinator.async_add_observer(self.observe))
+        self.observe(coordinator.data)
 
     @callback
-    def async_check(self) -> None:
-        """Raise or delete each issue from the coordinator's latest SiteState."""
-        coordinator = self.entry.runtime_data.coordinator
-        state = coordinator.data
-        if not coordinator.last_update_success or state is None:
-            return  # a failed poll says nothing new about any condition
+    def observe(self, state: SiteState) -> None:
+        """Raise or delete each issue from one new SiteState."""
         for issue, check in self._checks.items():
             finding = check(state)
             active = self._debounce[issue].update(
                 finding.holds, state.updated, at_once=finding.at_once
             )
             self._sync(issue, active, finding)
+        self._sync_wrong_devices(state)
+
+    def _sync_wrong_devices(self, state: SiteState) -> None:
+        # An address can end up on another controller after a rewiring; its
+        # values are not this generator's, whatever the entities are called.
+        for subentry in self.entry.subentries.values():
+            if subentry.subentry_type != SUBENTRY_GENERATOR:
+                continue
+            issue_id = wrong_device_issue_id(subentry.subentry_id)
+            serials = state.wrong_devices.get(subentry.subentry_id)
+            if serials is not None:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key=WRONG_DEVICE,
+                    translation_placeholders={
+                        "device": subentry.title,
+                        "expected": serials[0],
+                        "found": serials[1],
+                    },
+                    data={
+                        "entry_id": self.entry.entry_id,
+                        "issue": WRONG_DEVICE,
+                        "subentry_id": subentry.subentry_id,
+                    },
+                )
+            elif subentry.subentry_id not in state.failed:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _exists(self, issue: Issue) -> bool:
         registry = ir.async_get(self.hass)
@@ -258,7 +304,7 @@ class SiteRepairs:
 
     def _mode_name(self, mode: ControlMode) -> str:
         """The mode as the mode sensor shows it, in Home Assistant's language."""
-        key = mode.name.lower()
+        key = word(mode)
         texts = async_get_cached_translations(
             self.hass, self.hass.config.language, "entity", DOMAIN
         )
@@ -379,10 +425,21 @@ def _clock_placeholders(controller_now: datetime) -> dict[str, str]:
 
 
 @callback
-def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
+def async_remove_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Delete every issue of a site (when the site is removed)."""
     for issue in Issue:
-        ir.async_delete_issue(hass, DOMAIN, issue.issue_id(entry_id))
+        ir.async_delete_issue(hass, DOMAIN, issue.issue_id(entry.entry_id))
+    _remove_issues_where(hass, lambda data: data.get("entry_id") == entry.entry_id)
+
+
+def _remove_issues_where(
+    hass: HomeAssistant, belongs: Callable[[dict[str, Any]], bool]
+) -> None:
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        issue = registry.issues[(domain, issue_id)]
+        if domain == DOMAIN and issue.data is not None and belongs(dict(issue.data)):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 # -- fix flows ------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR
-from .coordinator import SotPointConfigEntry
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
 from .platform import add_entities_by_source
+from .rules.site import SiteState
+from .rules.words import word
+from .runtime import SotPointConfigEntry, site_of
 from .services import MODE_COMMANDS
-from .site import SiteState
 
 PARALLEL_UPDATES = 1
 
@@ -52,13 +53,10 @@ class SotPointModeSelect(SotPointEntity, SelectEntity):
     entity_description: SotPointSelectDescription
 
     def _value(self, state: SiteState) -> str | None:
-        mode = state.generator.mode if state.generator else None
-        if mode is None:
-            return None
-        name = mode.name.lower()
+        name = word(state.generator.mode) if state.generator else None
         # Modes set on the panel that we do not offer (Auto with manual
         # restore, Off...) show as unknown rather than as a wrong choice.
-        return name if name in MODE_COMMANDS else None
+        return name if name is not None and name in MODE_COMMANDS else None
 
     @property
     def available(self) -> bool:
@@ -78,5 +76,5 @@ class SotPointModeSelect(SotPointEntity, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Ask the controller to change mode."""
-        control = self.coordinator.config_entry.runtime_data.control
+        control = site_of(self.coordinator).control
         await control.async_command(MODE_COMMANDS[option], self._context)

@@ -33,11 +33,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
-from .coordinator import SotPointConfigEntry
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
 from .platform import add_entities_by_source, add_entities_once_reported
-from .site import SiteMode, SiteState
+from .rules.site import SiteMode, SiteState
+from .rules.words import word
+from .runtime import SotPointConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -60,10 +61,6 @@ def _generator(key: str) -> Callable[[SiteState], float | None]:
     return lambda state: state.generator.number(key) if state.generator else None
 
 
-def _enum_name(value: ControlMode | EngineState | None) -> str | None:
-    return value.name.lower() if value is not None else None
-
-
 def _total_power(state: SiteState) -> float | None:
     generator = state.generator
     if generator is None:
@@ -71,9 +68,7 @@ def _total_power(state: SiteState) -> float | None:
     total = generator.number("generator_total_power")
     if total is not None:
         return total
-    phases = [generator.number(f"generator_power_l{n}") for n in (1, 2, 3)]
-    measured = [p for p in phases if p is not None]
-    return sum(measured) if measured else None
+    return generator.phase_sum("generator_power_l")
 
 
 def _run_hours(state: SiteState) -> float | None:
@@ -82,7 +77,7 @@ def _run_hours(state: SiteState) -> float | None:
 
 
 def _engine_state(generator: GeneratorState | None) -> str | None:
-    return _enum_name(generator.engine) if generator else None
+    return word(generator.engine) if generator else None
 
 
 def _phase_sensors(
@@ -120,8 +115,8 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         device=SiteDevice.GENERATOR,
         source=SUBENTRY_GENERATOR,
         device_class=SensorDeviceClass.ENUM,
-        options=[m.name.lower() for m in ControlMode],
-        value_fn=lambda s: _enum_name(s.generator.mode) if s.generator else None,
+        options=[word(m) for m in ControlMode],
+        value_fn=lambda s: word(s.generator.mode) if s.generator else None,
     ),
     SotPointSensorDescription(
         key="engine_state",
@@ -129,7 +124,7 @@ GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
         device=SiteDevice.GENERATOR,
         source=SUBENTRY_GENERATOR,
         device_class=SensorDeviceClass.ENUM,
-        options=[e.name.lower() for e in EngineState],
+        options=[word(e) for e in EngineState],
         value_fn=lambda s: _engine_state(s.generator),
     ),
     *_phase_sensors("generator", "voltage", SiteDevice.GENERATOR),

@@ -26,9 +26,9 @@ import probatio as vol
 
 from .const import DOMAIN
 from .control import SiteControl
-from .coordinator import SotPointConfigEntry
 from .export import export_records
 from .hardware.commands import Command
+from .runtime import SotPointConfigEntry
 
 ATTR_MODE = "mode"
 ATTR_TO = "to"

@@ -14,10 +14,10 @@ from homeassistant.helpers.restore_state import RestoreEntity
 
 from .const import SUBENTRY_IO_MODULE
 from .control import SiteControl
-from .coordinator import SotPointConfigEntry
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .platform import add_entities_by_source
-from .site import SiteState
+from .rules.site import SiteState
+from .runtime import SotPointConfigEntry, site_of
 
 PARALLEL_UPDATES = 1
 
@@ -70,7 +70,7 @@ class SotPointSwitch(SotPointEntity, SwitchEntity):
 
     @property
     def _control(self) -> SiteControl:
-        return self.coordinator.config_entry.runtime_data.control
+        return site_of(self.coordinator).control
 
     def _value(self, state: SiteState) -> bool | None:
         return self.entity_description.value_fn(state, self._control)

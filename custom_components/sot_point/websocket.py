@@ -2,7 +2,7 @@
 
 The info-point add-on (and anything else that wants the site's state without
 reconstructing it from entity states) subscribes once and receives the status
-object of status.py at once and again whenever it changes. The coordinator
+object of rules/status.py at once and again whenever it changes. The coordinator
 polls every second and its `updated` time changes every time, so a change of
 `updated` alone is not sent; but while nothing changes the object is still
 sent every `HEARTBEAT_S` seconds, so that a subscriber can tell fresh data
@@ -29,9 +29,9 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 import probatio as vol
 
 from .const import DOMAIN
-from .coordinator import SotPointConfigEntry
-from .notices import NoticeBoard, async_get_board
-from .status import build_status, stable_part
+from .notice_board import NoticeBoard
+from .rules.status import build_status, stable_part
+from .runtime import SotPointConfigEntry
 
 COMMAND = f"{DOMAIN}/subscribe_site"
 HEARTBEAT_S = 30.0
@@ -93,7 +93,7 @@ class SiteSubscription:
         self._detach()
         if not self._wanted():
             return
-        board = await async_get_board(self.hass, self.entry)
+        board = self.entry.runtime_data.notices
         # The site may have unloaded, or the subscriber left, while the
         # notices were read.
         if not self._wanted():

@@ -23,12 +23,8 @@ from simulator.server import SimulatedSite
 import sot_infopoint.client
 from sot_infopoint.settings import Options
 
+from ..conftest import refresh
 from .conftest import HomeAssistantApi, OffsetClock, Start, wait_for_text
-
-
-async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 async def test_page_changes_when_the_mains_fails(
@@ -42,7 +38,7 @@ async def test_page_changes_when_the_mains_fails(
     running = await start_app(connect=True, ws_url=ha_api.ws_url, token=ha_api.token)
     await wait_for_text(running, "/", "Normalläge – strömmen fungerar")
     sim.site.lose_mains()
-    await _refresh(hass, live_site)
+    await refresh(hass, live_site)
     page = await wait_for_text(running, "/", "Strömavbrott – reservkraft startar")
     assert "Väntar på reservkraft" in page
     english = await wait_for_text(
@@ -154,7 +150,7 @@ async def test_page_outlives_home_assistant_and_says_how_old_it_is(
     # Home Assistant comes back: the app reconnects by itself.
     clock.offset = timedelta(0)
     await ha_api.start()
-    await _refresh(hass, live_site)
+    await refresh(hass, live_site)
     await wait_for_text(again, "/", "just nu")
 
 

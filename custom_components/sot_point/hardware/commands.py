@@ -23,7 +23,6 @@ from .state import (
     DEFAULT_MAINS_LIMITS,
     BandLimits,
     ControlMode,
-    EngineState,
     GeneratorState,
 )
 
@@ -179,13 +178,6 @@ def _check_start(command: Command, state: GeneratorState, mode: ControlMode) -> 
         raise CommandRefusedError(command, RefusalReason.WRONG_MODE, mode.name)
 
 
-_RUNNING_OR_STARTING = {
-    EngineState.PRE_START,
-    EngineState.WARMING_UP,
-    EngineState.RUNNING,
-}
-
-
 def followed(command: Command, state: GeneratorState) -> bool | None:
     """Whether `state` shows the command done; None when it cannot show it."""
     expected_mode = {
@@ -197,11 +189,9 @@ def followed(command: Command, state: GeneratorState) -> bool | None:
     if command in expected_mode:
         return state.mode is expected_mode[command]
     if command is Command.START:
-        return state.engine in _RUNNING_OR_STARTING
+        return state.starting_or_running
     if command is Command.STOP:
-        return (
-            state.mode is ControlMode.STOP or state.engine not in _RUNNING_OR_STARTING
-        )
+        return state.mode is ControlMode.STOP or not state.starting_or_running
     if command is Command.RESET_ALARMS:
         return not state.has_stopping_alarm
     if command is Command.MUTE_ALARM:

@@ -14,7 +14,12 @@ import math
 import time
 
 from .client import ModbusConnection
-from .errors import HardwareError, NotDseControllerError, WrongDeviceError
+from .errors import (
+    HardwareError,
+    NotDseControllerError,
+    SerialMismatchError,
+    WrongDeviceError,
+)
 from .profiles import ats, dse_gencomm as dse, generic_io as io
 from .registers import Block, RegisterSpec, Value, decode_block, decode_nibbles
 from .state import (
@@ -83,6 +88,9 @@ class DseController:
     connection: ModbusConnection
     device_id: int = 10
     intervals: PollIntervals = field(default_factory=PollIntervals)
+    # The serial number set up for this address: another controller
+    # answering there raises SerialMismatchError instead of being read.
+    expected_serial: str | None = None
     identity: DeviceIdentity | None = None
     model_code: int = 0
     supported_functions: frozenset[int] = frozenset()
@@ -129,10 +137,17 @@ class DseController:
         trying the slower groups would only stack more timeouts on the bus.
         A failed instrument or totals read drops just that group's values.
         """
-        if self.identity is None:
-            await self.connect()
+        try:
+            if self.identity is None:
+                await self.connect()
+                self._check_serial()
+            await self._groups["status"].refresh(self.connection, self.device_id)
+        except HardwareError:
+            # Whatever answers here next may be another controller (a
+            # rewiring, or the wrong one put right): read who it is again.
+            self.identity = None
+            raise
         now = time.monotonic()
-        await self._groups["status"].refresh(self.connection, self.device_id)
         for name in ("instruments", "totals"):
             group = self._groups[name]
             if group.due(now):
@@ -140,6 +155,11 @@ class DseController:
                 with contextlib.suppress(HardwareError):
                     await group.refresh(self.connection, self.device_id)
         return self.state()
+
+    def _check_serial(self) -> None:
+        found = self.identity.serial if self.identity else None
+        if self.expected_serial is not None and found != self.expected_serial:
+            raise SerialMismatchError(self.expected_serial, str(found))
 
     def state(self) -> GeneratorState:
         """The snapshot built from the groups' last good reads."""

@@ -107,3 +107,17 @@ class WrongDeviceError(HardwareError):
     """Something answered, but not what the profile expects."""
 
     key = "wrong_device"
+
+
+class SerialMismatchError(WrongDeviceError):
+    """A controller answers at the address, but not the one set up there.
+
+    After a rewiring an address can end up on another controller; its values
+    are not this generator's, whatever the entities are called.
+    """
+
+    def __init__(self, expected: str, found: str) -> None:
+        """Say which serial number was expected and which answered."""
+        super().__init__(f"serial {found}, expected {expected}")
+        self.expected = expected
+        self.found = found

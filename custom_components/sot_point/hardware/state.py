@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag, StrEnum
+from typing import Final
 
 from .registers import Unavailable, Value
 
@@ -149,6 +150,12 @@ class DeviceIdentity:
     model_code: int | None = None
 
 
+# The engine states of a start under way or done.
+STARTING_OR_RUNNING: Final = frozenset(
+    {EngineState.PRE_START, EngineState.WARMING_UP, EngineState.RUNNING}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class GeneratorState:
     """One poll of a generator controller.
@@ -197,6 +204,35 @@ class GeneratorState:
         )
         return flagged or bool(self.stopping_alarms)
 
+    @property
+    def engine_running(self) -> bool:
+        """The engine runs (crank disconnected, up to speed)."""
+        return self.engine is EngineState.RUNNING
+
+    @property
+    def starting_or_running(self) -> bool:
+        """A start is under way or done: pre-start, warming up or running."""
+        return self.engine in STARTING_OR_RUNNING
+
+    @property
+    def engine_on(self) -> bool:
+        """The set is not at rest: starting, running or cooling down."""
+        return self.engine in STARTING_OR_RUNNING or (
+            self.engine is EngineState.COOLING_DOWN
+        )
+
+    def phase_sum(self, prefix: str) -> float | None:
+        """L1 + L2 + L3 of `prefix` (e.g. "generator_power_l"), of those measured."""
+        values = [self.number(f"{prefix}{n}") for n in (1, 2, 3)]
+        measured = [v for v in values if v is not None]
+        return sum(measured) if measured else None
+
+    @property
+    def generator_kw(self) -> float | None:
+        """What the generator delivers now, in kW, from its per-phase power."""
+        watts = self.phase_sum("generator_power_l")
+        return None if watts is None else round(max(watts, 0.0) / 1000, 2)
+
     def generator_voltages(self) -> list[Value]:
         """Generator phase-to-neutral voltages that the controller reports."""
         return _phases(self.values, "generator_voltage_l")
@@ -207,7 +243,7 @@ class GeneratorState:
 
     def running_in_band(self, limits: BandLimits) -> bool:
         """Running, with every phase and the frequency inside `limits`."""
-        if self.engine is not EngineState.RUNNING:
+        if not self.engine_running:
             return False
         return limits.contains(
             self.generator_voltages(), self.values.get("generator_frequency", 0)
@@ -248,6 +284,11 @@ class TransferState:
     automatic: bool | None
     mains_available: bool | None
     generator_available: bool | None
+
+    @property
+    def on_generator(self) -> bool:
+        """The load is on the generator."""
+        return self.position is TransferPosition.GENERATOR
 
 
 @dataclass(frozen=True, slots=True)

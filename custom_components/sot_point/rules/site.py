@@ -9,17 +9,17 @@ immutable `SiteState`, which entities, the journal and the add-on all read.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .hardware.fuel import FuelCurve
-from .hardware.state import (
+from ..hardware.fuel import FuelCurve
+from ..hardware.state import (
     DEFAULT_MAINS_LIMITS,
     BandLimits,
     ControlMode,
-    EngineState,
     GeneratorState,
     IoState,
     TransferPosition,
@@ -128,6 +128,9 @@ class Snapshots:
     io: IoState | None = None
     transfer_switch: TransferState | None = None
     failed: frozenset[str] = frozenset()
+    # Devices whose address another controller answers: (expected, found)
+    # serial numbers by subentry id. Counted among `failed` as well.
+    wrong_devices: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,21 @@ class SiteState:
     io: IoState | None
     fuel: FuelState
     failed: frozenset[str] = frozenset()
+    wrong_devices: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def generator_running(self) -> bool | None:
+        """The engine runs; None when the controller did not say."""
+        if self.generator is None or self.generator.engine is None:
+            return None
+        return self.generator.engine_running
+
+    @property
+    def on_backup_power(self) -> bool | None:
+        """The load is on the generator; None when nothing tells where it is."""
+        if self.transfer is None or self.transfer.position is TransferPosition.UNKNOWN:
+            return None
+        return self.transfer.on_generator
 
     @property
     def outage_in_progress(self) -> bool:
@@ -188,7 +206,13 @@ class SiteTracker:
             io=snapshots.io,
             fuel=self._fuel(snapshots, transfer, now),
             failed=snapshots.failed,
+            wrong_devices=snapshots.wrong_devices,
         )
+
+    def resume_outage(self, started: datetime) -> None:
+        """Go on with an outage that began before a restart, from its start."""
+        self.outage_started = started
+        self.mains_lost_at = started
 
     def _mains_available(self, snapshots: Snapshots) -> bool | None:
         # A transfer switch measures the mains at the switch itself; the
@@ -215,13 +239,13 @@ class SiteTracker:
         self.mains_lost_at = None
         # The outage ends when the load is back on the mains, not when the
         # grid first flickers back: until then the site still runs on diesel.
-        if transfer is None or transfer.position is not TransferPosition.GENERATOR:
+        if transfer is None or not transfer.on_generator:
             if self.outage_started is not None:
                 self.cooling_after_outage = True
             self.outage_started = None
 
     def _track_cool_down(self, generator: GeneratorState | None) -> None:
-        if not _engine_running(generator):
+        if generator is None or not generator.engine_on:
             self.cooling_after_outage = False
 
     def _mode(
@@ -245,7 +269,7 @@ class SiteTracker:
         litres, fault, source = _litres(snapshots, settings)
         load = _site_load_kw(snapshots.generator, transfer)
         mean = self._mean_load(load, now)
-        running = _engine_running(snapshots.generator)
+        running = snapshots.generator is not None and snapshots.generator.engine_on
         curve = settings.fuel_curve
         # An unknown load burns at least the idle figure for the estimate,
         # but is not shown as that figure: the consumption is unknown too.
@@ -341,9 +365,7 @@ def _quiet_mode(mains: bool | None, generator: GeneratorState | None) -> SiteMod
 def _outage_mode(
     mains: bool | None, generator: GeneratorState | None, transfer: TransferState | None
 ) -> SiteMode:
-    on_generator = (
-        transfer is not None and transfer.position is TransferPosition.GENERATOR
-    )
+    on_generator = transfer is not None and transfer.on_generator
     if mains:
         return SiteMode.RETURNING
     if generator is None:
@@ -353,11 +375,11 @@ def _outage_mode(
             on_generator and transfer is not None and transfer.generator_available
         )
         return SiteMode.BACKUP_POWER if witnessed else SiteMode.OUTAGE_NO_BACKUP
-    if on_generator and generator.engine is EngineState.RUNNING:
+    if on_generator and generator.engine_running:
         return SiteMode.BACKUP_POWER
     if generator.has_stopping_alarm:
         return SiteMode.OUTAGE_NO_BACKUP
-    if _engine_running(generator) or generator.mode is ControlMode.AUTO:
+    if generator.engine_on or generator.mode is ControlMode.AUTO:
         return SiteMode.STARTING
     return SiteMode.OUTAGE_NO_BACKUP
 
@@ -365,30 +387,15 @@ def _outage_mode(
 def _test_running(generator: GeneratorState) -> bool:
     if generator.mode in (ControlMode.TEST_ON_LOAD, ControlMode.TEST_OFF_LOAD):
         return True
-    return _engine_running(generator)
-
-
-def _engine_running(generator: GeneratorState | None) -> bool:
-    return generator is not None and generator.engine in (
-        EngineState.PRE_START,
-        EngineState.WARMING_UP,
-        EngineState.RUNNING,
-        EngineState.COOLING_DOWN,
-    )
-
-
-def _phase_sum(generator: GeneratorState, prefix: str) -> float | None:
-    values = [generator.number(f"{prefix}{n}") for n in (1, 2, 3)]
-    measured = [v for v in values if v is not None]
-    return sum(measured) if measured else None
+    return generator.engine_on
 
 
 def _transfer_from_controller(generator: GeneratorState | None) -> TransferState | None:
     """Where the load is, told by which side's current flows (AMF-driven switch)."""
     if generator is None:
         return None
-    generator_a = _phase_sum(generator, "generator_current_l")
-    mains_a = _phase_sum(generator, "mains_current_l")
+    generator_a = generator.phase_sum("generator_current_l")
+    mains_a = generator.phase_sum("mains_current_l")
     if generator_a is None and mains_a is None:
         return None
     if (generator_a or 0) > _CURRENT_THRESHOLD_A:
@@ -401,7 +408,7 @@ def _transfer_from_controller(generator: GeneratorState | None) -> TransferState
         position=position,
         automatic=generator.mode is ControlMode.AUTO,
         mains_available=None,
-        generator_available=generator.engine is EngineState.RUNNING,
+        generator_available=generator.engine_running,
     )
 
 
@@ -411,13 +418,11 @@ def _site_load_kw(
     """The load the set carries now, or would carry if it took over."""
     if generator is None:
         return None
-    on_generator = (
-        transfer is not None and transfer.position is TransferPosition.GENERATOR
-    )
+    on_generator = transfer is not None and transfer.on_generator
     prefix = "generator_power_l" if on_generator else "mains_power_l"
-    watts = _phase_sum(generator, prefix)
+    watts = generator.phase_sum(prefix)
     if watts is None:
-        watts = _phase_sum(generator, "generator_power_l")
+        watts = generator.phase_sum("generator_power_l")
     return None if watts is None else round(max(watts, 0.0) / 1000, 2)
 
 

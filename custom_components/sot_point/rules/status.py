@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .hardware.state import EngineState, TransferPosition
-from .notices import Notice
+from .notice import Notice
 from .site import STATUS_SCHEMA_VERSION, FuelState, SiteState
 
 # What the websocket subscription compares to decide whether anything changed;
@@ -42,8 +41,8 @@ def build_status(
         "mode": state.mode.value if state else None,
         "mains_available": state.mains_available if state else None,
         "outage_started": _iso(state.outage_started) if state else None,
-        "generator_running": _generator_running(state),
-        "on_backup_power": _on_backup_power(state),
+        "generator_running": state.generator_running if state else None,
+        "on_backup_power": state.on_backup_power if state else None,
         "fuel": _fuel(state.fuel if state else None),
         "warm_room": _warm_room(state),
         "notices": [notice.as_dict() for notice in notices],
@@ -58,20 +57,6 @@ def stable_part(status: dict[str, Any]) -> dict[str, Any]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def _generator_running(state: SiteState | None) -> bool | None:
-    if state is None or state.generator is None or state.generator.engine is None:
-        return None
-    return state.generator.engine is EngineState.RUNNING
-
-
-def _on_backup_power(state: SiteState | None) -> bool | None:
-    if state is None or state.transfer is None:
-        return None
-    if state.transfer.position is TransferPosition.UNKNOWN:
-        return None
-    return state.transfer.position is TransferPosition.GENERATOR
 
 
 def _fuel(fuel: FuelState | None) -> dict[str, Any]:
