@@ -369,6 +369,7 @@ async def test_switch_device_from_before_is_moved_to_the_site(
     await hass.async_block_till_done()
     site = Site(hass, sim, entry)
     site.check()
+    assert entry.minor_version == 2
     switch = site.devices()["transfer_switch"]
     assert switch.id == old.id
     assert switch.config_subentry_id is None

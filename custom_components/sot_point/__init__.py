@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .entity_setup import async_place_devices, async_remove_unused_devices
 from .export import async_register_export_view
 from .notices import async_setup_notice_services
-from .platform import async_place_devices, async_remove_unused_devices
 from .repairs import SiteRepairs, async_remove_issues
 from .runtime import SotPointConfigEntry, async_build_site
 from .services import async_setup_services
@@ -39,14 +40,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
     """Set up a SOT point site and its devices."""
     entry.runtime_data = await async_build_site(hass, entry)
     coordinator = entry.runtime_data.coordinator
-    # Devices stay in one subentry (or none) for life; see platform.py.
-    async_place_devices(hass, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_remove_unused_devices(hass, coordinator)
     SiteRepairs(hass, entry).async_start()
     # Adding, changing or removing a device (a subentry) or the site's
     # options rebuilds the site with the new set of devices.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Bring a site stored by an earlier version of SOT Point up to date."""
+    if entry.version > 1:
+        return False  # stored by a newer SOT Point: refuse rather than guess
+    if entry.minor_version < 2:
+        # Devices stay in one subentry (or none) for life; see entity_setup.py.
+        async_place_devices(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

@@ -17,8 +17,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
+from .entity_setup import add_entities_by_source, add_entities_once_reported
 from .hardware.state import AlarmCondition
-from .platform import add_entities_by_source, add_entities_once_reported
 from .rules.site import SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry

@@ -10,8 +10,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
+from .entity_setup import add_entities_by_source
 from .hardware.commands import Command
-from .platform import add_entities_by_source
 from .rules.site import SiteState
 from .runtime import SotPointConfigEntry, site_of
 

@@ -106,7 +106,7 @@ from .device_check import (
 from .hardware.client import TcpEndpoint
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
-from .helpers import endpoint_from, io_config_from
+from .settings import endpoint_from, io_config_from
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): TextSelector()})
 
@@ -356,6 +356,8 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create a site; its devices are added to it afterwards as subentries."""
 
     VERSION = 1
+    # 2: devices in their lifelong subentries (see async_migrate_entry).
+    MINOR_VERSION = 2
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

@@ -32,14 +32,14 @@ from .hardware.client import ConnectionPool, Endpoint
 from .hardware.devices import DseController, IoModule, TransferSwitch
 from .hardware.errors import HardwareError, SerialMismatchError
 from .hardware.state import GeneratorState, IoState, TransferState
-from .helpers import (
+from .rules.site import SiteState, SiteTracker, Snapshots
+from .settings import (
     connection_settings_from,
     endpoint_from,
     io_config_from,
     poll_intervals_from,
     site_settings_from,
 )
-from .rules.site import SiteState, SiteTracker, Snapshots
 
 type Reader = DseController | IoModule | TransferSwitch
 type Snapshot = GeneratorState | IoState | TransferState

@@ -44,8 +44,8 @@ from .hardware.errors import (
 )
 from .hardware.profiles.generic_io import IoModuleConfig
 from .hardware.state import ControlMode, DeviceIdentity, IoState, TransferState
-from .helpers import endpoint_from
 from .runtime import SotPointConfigEntry
+from .settings import endpoint_from
 
 # Error keys of the config flows (strings.json), by what went wrong.
 ERROR_CANNOT_CONNECT = "cannot_connect"

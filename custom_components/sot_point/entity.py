@@ -4,7 +4,7 @@ A site shows up as a handful of devices: the site itself, the generator, the
 mains, the transfer switch, the fuel tank and the warm room. The generator and
 the warm room stand for the controller and the I/O module of their config
 subentries; mains, transfer switch and tank are what people think about, fed
-by whichever device measures them, and belong to the site (see platform.py).
+by whichever device measures them, and belong to the site (see entity_setup.py).
 """
 
 from __future__ import annotations

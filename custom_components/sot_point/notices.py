@@ -20,14 +20,13 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from .const import DOMAIN
 from .journal import RecordKind
 from .rules.notice import Importance, Notice
-from .runtime import SotPointConfigEntry
+from .runtime import SotPointConfigEntry, site_of_call
 
 # Long enough for "the store is open 10-16, diesel for sale, bring your own
 # can"; short enough that a notice fits a phone screen and the page budget.
@@ -76,13 +75,6 @@ CLEAR_SCHEMA = vol.Schema(
 )
 
 
-def _site(hass: HomeAssistant, call: ServiceCall) -> SotPointConfigEntry:
-    entry: SotPointConfigEntry = async_get_config_entry(
-        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
-    )
-    return entry
-
-
 def _journal(
     entry: SotPointConfigEntry,
     action: str,
@@ -108,7 +100,7 @@ def _journal(
 
 
 async def _async_publish(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    entry = _site(hass, call)
+    entry = site_of_call(hass, call)
     board = entry.runtime_data.notices
     notice = await board.async_publish(
         call.data[ATTR_TEXT_SV],
@@ -121,7 +113,7 @@ async def _async_publish(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 
 async def _async_clear(hass: HomeAssistant, call: ServiceCall) -> None:
-    entry = _site(hass, call)
+    entry = site_of_call(hass, call)
     board = entry.runtime_data.notices
     removed = await board.async_clear(call.data.get(ATTR_NOTICE_ID))
     _journal(entry, "cleared", removed, call.context)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
@@ -45,28 +44,31 @@ from .hardware.devices import DseController
 from .hardware.errors import HardwareError
 from .hardware.registers import Unavailable
 from .hardware.state import ControlMode
-from .helpers import option, site_settings_from
 from .journal import RecordKind
+from .rules.checks import (
+    FUEL_HOLD,
+    NO_DEVICE,
+    Debounce,
+    Finding,
+    clock_drift,
+    clock_placeholders,
+    fuel_sensor_fault,
+    low_autonomy,
+    maintenance_due,
+    no_test_run,
+    not_in_auto,
+)
 from .rules.site import SiteMode, SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry
+from .settings import option, site_settings_from
 
-# How long without a test run before the association is reminded.
-TEST_RUN_INTERVAL: Final = timedelta(days=30)
-# A controller clock further off than this makes its own event log disagree
-# with the site journal, and runs it schedules itself start off time.
-CLOCK_DRIFT_LIMIT_S: Final = 300.0
 # After setting the clock, what it reads back may differ by the request's
 # round trip and the controller's whole-second resolution, nothing more.
 CLOCK_SET_TOLERANCE_S: Final = 5.0
-# A level sensor with a loose wire, or autonomy hovering at the limit, must
-# not raise and clear an issue every few seconds.
-FUEL_HOLD: Final = timedelta(seconds=60)
 # A test run shows in the site mode while it goes on, so the journal is read
 # when one ends; this catches anything else (a journal restored from backup).
 JOURNAL_RECHECK: Final = timedelta(hours=1)
-# Modes in which the controller starts the set by itself on a mains failure.
-AUTO_MODES: Final = frozenset({ControlMode.AUTO, ControlMode.AUTO_MANUAL_RESTORE})
 STEP_CONFIRM: Final = "confirm"
 WRONG_DEVICE: Final = "wrong_device"
 
@@ -104,54 +106,6 @@ _FIXABLE: Final = frozenset({Issue.NOT_IN_AUTO, Issue.CLOCK_DRIFT})
 # Kept across a restart: the hours out of Auto are counted in memory, and a
 # restart must not hide a controller that was already found out of Auto.
 _PERSISTENT: Final = frozenset({Issue.NOT_IN_AUTO})
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """What one check concluded from one SiteState.
-
-    `holds` is None when the site did not say (a device not answering): the
-    issue then stays as it is. `at_once` skips the hold time, for a condition
-    that no longer has a basis (an autonomy figure that is gone).
-    """
-
-    holds: bool | None
-    placeholders: dict[str, str] = field(default_factory=dict)
-    at_once: bool = False
-
-
-# The device an issue is about was removed from the site: nothing to wait for.
-_NO_DEVICE: Final = Finding(False, at_once=True)
-
-
-@dataclass
-class Debounce:
-    """A condition that counts only once it has held for a while.
-
-    `active` flips to True after the condition held for `raise_after`, and
-    back after it was gone for `clear_after`, both measured in SiteState time.
-    """
-
-    raise_after: timedelta = timedelta(0)
-    clear_after: timedelta = timedelta(0)
-    active: bool = False
-    _since: datetime | None = None
-
-    def update(
-        self, holds: bool | None, at: datetime, *, at_once: bool = False
-    ) -> bool:
-        """Feed one observation; return whether the condition counts now."""
-        if holds is None:
-            return self.active  # no news is neither a raise nor a clear
-        if holds == self.active:
-            self._since = None
-            return self.active
-        if self._since is None:
-            self._since = at
-        wait = self.clear_after if self.active else self.raise_after
-        if at_once or at - self._since >= wait:
-            self.active, self._since = holds, None
-        return self.active
 
 
 def _when(moment: datetime) -> str:
@@ -291,16 +245,8 @@ class SiteRepairs:
 
     def _not_in_auto(self, state: SiteState) -> Finding:
         if self._controller() is None:
-            return _NO_DEVICE
-        generator = state.generator
-        if generator is None or generator.mode is None:
-            return Finding(None)
-        if generator.mode in AUTO_MODES:
-            return Finding(False)  # the usual case, every second: no texts
-        return Finding(
-            True,
-            {"hours": f"{self.reminder_h:g}", "mode": self._mode_name(generator.mode)},
-        )
+            return NO_DEVICE
+        return not_in_auto(state, self.reminder_h, self._mode_name)
 
     def _mode_name(self, mode: ControlMode) -> str:
         """The mode as the mode sensor shows it, in Home Assistant's language."""
@@ -313,14 +259,11 @@ class SiteRepairs:
 
     def _no_test_run(self, state: SiteState) -> Finding:
         if self._controller() is None:
-            return _NO_DEVICE
+            return NO_DEVICE
         self._follow_test_runs(state)
         # A new site counts from the day it was set up, not from 1970.
         since = self._last_test_run or self.entry.created_at
-        return Finding(
-            state.updated - since > TEST_RUN_INTERVAL,
-            {"days": str(TEST_RUN_INTERVAL.days), "since": _day(since)},
-        )
+        return no_test_run(state.updated, since, _day)
 
     def _follow_test_runs(self, state: SiteState) -> None:
         """Keep the time of the last test run that did not fail."""
@@ -345,55 +288,23 @@ class SiteRepairs:
 
     def _maintenance_due(self, state: SiteState) -> Finding:
         if self._controller() is None:
-            return _NO_DEVICE
-        generator = state.generator
-        value = (
-            None if generator is None else generator.values.get("time_to_maintenance")
-        )
-        if value is None:
-            return Finding(None)  # page 7 not read this time
-        if isinstance(value, Unavailable):
-            return Finding(False)  # the controller keeps no maintenance timer
-        due = state.updated + timedelta(seconds=value)
-        return Finding(
-            value <= 0,
-            {"due": _day(due), "days": str(int(max(0, -value) // 86400))},
-        )
+            return NO_DEVICE
+        return maintenance_due(state, _day)
 
     def _fuel_sensor_fault(self, state: SiteState) -> Finding:
         if self.entry.runtime_data.coordinator.handle_of(SUBENTRY_IO_MODULE) is None:
-            return _NO_DEVICE
-        if state.io is None:
-            return Finding(None)  # the I/O module did not answer
-        current = state.io.tank_current_ma
-        return Finding(
-            state.fuel.sensor_fault is not None,
-            {"current": "—" if current is None else f"{current:.1f}"},
-        )
+            return NO_DEVICE
+        return fuel_sensor_fault(state)
 
     def _low_autonomy(self, state: SiteState) -> Finding:
-        autonomy = state.fuel.autonomy_h
-        if autonomy is None:
-            # Without a figure there is nothing to be below; a sensor fault
-            # has its own issue.
-            return Finding(False, at_once=True)
-        return Finding(
-            autonomy < self.minimum_autonomy_h,
-            {"hours": f"{autonomy:.0f}", "minimum": f"{self.minimum_autonomy_h:g}"},
-        )
+        return low_autonomy(state, self.minimum_autonomy_h)
 
     def _clock_drift(self, state: SiteState) -> Finding:
         controller = self._controller()
         if controller is None:
-            return _NO_DEVICE
+            return NO_DEVICE
         reading = controller_time(state, controller)
-        if reading is None:
-            return Finding(None)
-        if isinstance(reading, Unavailable):
-            return Finding(False)  # no clock to be wrong
-        return Finding(
-            abs(_drift(reading)) > CLOCK_DRIFT_LIMIT_S, _clock_placeholders(reading)
-        )
+        return clock_drift(reading, dt_util.utcnow(), _when)
 
 
 def controller_time(
@@ -409,19 +320,6 @@ def controller_time(
         return clock
     # The clock was read up to a totals interval ago and has run on since.
     return dt_util.utc_from_timestamp(clock + age)
-
-
-def _drift(controller_now: datetime) -> float:
-    """Seconds the controller is ahead of Home Assistant (negative: behind)."""
-    return (controller_now - dt_util.utcnow()).total_seconds()
-
-
-def _clock_placeholders(controller_now: datetime) -> dict[str, str]:
-    return {
-        "minutes": f"{abs(_drift(controller_now)) / 60:.0f}",
-        "controller_time": _when(controller_now),
-        "ha_time": _when(dt_util.utcnow()),
-    }
 
 
 @callback
@@ -541,7 +439,7 @@ class SetClockFlow(_SiteFixFlow):
         reading = controller_time(entry.runtime_data.coordinator.data, controller)
         if not isinstance(reading, datetime):
             return {}
-        return _clock_placeholders(reading)
+        return clock_placeholders(reading, dt_util.utcnow(), _when)
 
     async def _async_fix(
         self, entry: SotPointConfigEntry, controller: DseController

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
@@ -41,6 +43,14 @@ class SotPointData:
 
 
 type SotPointConfigEntry = ConfigEntry[SotPointData]
+
+
+def site_of_call(hass: HomeAssistant, call: ServiceCall) -> SotPointConfigEntry:
+    """The loaded site an action names; a translated error if there is none."""
+    entry: SotPointConfigEntry = async_get_config_entry(
+        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    return entry
 
 
 def site_of(coordinator: SotPointCoordinator) -> SotPointData:

@@ -10,11 +10,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_GENERATOR
 from .entity import SiteDevice, SotPointDescription, SotPointEntity
-from .platform import add_entities_by_source
+from .entity_setup import add_entities_by_source
+from .hardware.commands import MODE_COMMANDS
 from .rules.site import SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry, site_of
-from .services import MODE_COMMANDS
 
 PARALLEL_UPDATES = 1
 

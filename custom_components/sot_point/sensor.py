@@ -34,8 +34,8 @@ from homeassistant.helpers.typing import StateType
 
 from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
+from .entity_setup import add_entities_by_source, add_entities_once_reported
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
-from .platform import add_entities_by_source, add_entities_once_reported
 from .rules.site import SiteMode, SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry

@@ -19,7 +19,6 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio as vol
@@ -27,8 +26,8 @@ import probatio as vol
 from .const import DOMAIN
 from .control import SiteControl
 from .export import export_records
-from .hardware.commands import Command
-from .runtime import SotPointConfigEntry
+from .hardware.commands import MODE_COMMANDS, TRANSFER_COMMANDS, Command
+from .runtime import site_of_call
 
 ATTR_MODE = "mode"
 ATTR_TO = "to"
@@ -41,16 +40,6 @@ ATTR_BY = "by"
 ATTR_START = "start"
 ATTR_END = "end"
 
-MODE_COMMANDS = {
-    "stop": Command.SELECT_STOP,
-    "auto": Command.SELECT_AUTO,
-    "manual": Command.SELECT_MANUAL,
-    "test_on_load": Command.SELECT_TEST_ON_LOAD,
-}
-TRANSFER_COMMANDS = {
-    "generator": Command.TRANSFER_TO_GENERATOR,
-    "mains": Command.TRANSFER_TO_MAINS,
-}
 
 SITE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 MODE_SCHEMA = SITE_SCHEMA.extend({vol.Required(ATTR_MODE): vol.In(list(MODE_COMMANDS))})
@@ -87,10 +76,7 @@ EXPORT_SCHEMA = SITE_SCHEMA.extend(
 
 def site_control(hass: HomeAssistant, call: ServiceCall) -> SiteControl:
     """The control of the site a call names (translated errors if none)."""
-    entry: SotPointConfigEntry = async_get_config_entry(
-        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
-    )
-    return entry.runtime_data.control
+    return site_of_call(hass, call).runtime_data.control
 
 
 def _command(
@@ -162,9 +148,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def export_journal(call: ServiceCall) -> ServiceResponse:
-        entry: SotPointConfigEntry = async_get_config_entry(
-            hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
-        )
+        entry = site_of_call(hass, call)
         start, end = call.data.get(ATTR_START), call.data.get(ATTR_END)
         records = export_records(
             entry.runtime_data.journal,

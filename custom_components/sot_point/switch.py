@@ -15,7 +15,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .const import SUBENTRY_IO_MODULE
 from .control import SiteControl
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
-from .platform import add_entities_by_source
+from .entity_setup import add_entities_by_source
 from .rules.site import SiteState
 from .runtime import SotPointConfigEntry, site_of
 

@@ -42,6 +42,21 @@ class Command(StrEnum):
     MUTE_ALARM = "mute_alarm"
 
 
+# The modes a person may choose, by the word the select and the actions use
+# (ControlMode's member names in lower case), and the command that selects each.
+MODE_COMMANDS: dict[str, Command] = {
+    "stop": Command.SELECT_STOP,
+    "auto": Command.SELECT_AUTO,
+    "manual": Command.SELECT_MANUAL,
+    "test_on_load": Command.SELECT_TEST_ON_LOAD,
+}
+# Where the load can be moved to, and the command that moves it there.
+TRANSFER_COMMANDS: dict[str, Command] = {
+    "generator": Command.TRANSFER_TO_GENERATOR,
+    "mains": Command.TRANSFER_TO_MAINS,
+}
+
+
 class RefusalReason(StrEnum):
     """Why a command was refused before anything was sent."""
 

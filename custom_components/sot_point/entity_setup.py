@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity_platform import (
@@ -30,9 +31,8 @@ from .const import (
 from .coordinator import DeviceHandle, SotPointCoordinator
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .hardware.profiles.generic_io import IoModuleConfig
-from .helpers import io_config_from
 from .rules.site import SiteState
-from .runtime import SotPointConfigEntry
+from .settings import io_config_from
 
 
 def handle_for(
@@ -66,10 +66,13 @@ _IO_INPUT_CONFIGURED: dict[IoInput, Callable[[IoModuleConfig], bool]] = {
 }
 
 
-def _subentry_of(coordinator: SotPointCoordinator, device: SiteDevice) -> str | None:
+def _subentry_of(entry: ConfigEntry, device: SiteDevice) -> str | None:
+    """The subentry a device belongs to (None: the site's own)."""
     kind = _DEVICE_SUBENTRY.get(device)
-    handle = coordinator.handle_of(kind) if kind else None
-    return handle.subentry.subentry_id if handle else None
+    return next(
+        (s.subentry_id for s in entry.subentries.values() if s.subentry_type == kind),
+        None,
+    )
 
 
 def configured(
@@ -120,7 +123,7 @@ def add_entities_by_source[D: SotPointDescription](
             gone.append(description.key)
             continue
         handle = handle_for(coordinator, description)
-        subentry_id = _subentry_of(coordinator, description.device)
+        subentry_id = _subentry_of(coordinator.config_entry, description.device)
         groups.setdefault(subentry_id, []).append(
             entity_class(coordinator, description, handle)
         )
@@ -172,7 +175,7 @@ _DEVICE_NAMES = frozenset(device.value for device in SiteDevice)
 
 
 def _site_devices(
-    hass: HomeAssistant, entry: SotPointConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry
 ) -> list[tuple[SiteDevice | None, dr.DeviceEntry]]:
     """The site's devices with what each stands for (None: the site itself)."""
     found: list[tuple[SiteDevice | None, dr.DeviceEntry]] = []
@@ -191,7 +194,7 @@ def _site_devices(
 
 
 @callback
-def async_place_devices(hass: HomeAssistant, coordinator: SotPointCoordinator) -> None:
+def async_place_devices(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Move devices registered in the wrong place to where they belong.
 
     Earlier versions put the transfer switch's device under a separate
@@ -199,13 +202,12 @@ def async_place_devices(hass: HomeAssistant, coordinator: SotPointCoordinator) -
     explicit (Home Assistant warns about, and will refuse, a device that
     silently changes subentry as its entities are added), and the device's
     entities go first, so that moving it does not take them out of the
-    registry. Called before the platforms add any entity.
+    registry. Run once, by the entry's migration to minor version 2.
     """
-    entry = coordinator.config_entry
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
     for device_kind, device in _site_devices(hass, entry):
-        owner = None if device_kind is None else _subentry_of(coordinator, device_kind)
+        owner = None if device_kind is None else _subentry_of(entry, device_kind)
         if device_kind in _DEVICE_SUBENTRY and owner is None:
             continue  # its hardware was removed, and Home Assistant removes it
         if device.config_subentry_id == owner:
