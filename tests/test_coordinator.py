@@ -132,6 +132,37 @@ async def test_another_controller_at_the_address_is_not_shown(
     assert state_of(hass, "sensor.generator_control_mode") == "auto"
 
 
+async def test_wrong_device_issue_goes_with_the_site(
+    hass: HomeAssistant, sim: SimulatedSite, issue_registry: ir.IssueRegistry
+) -> None:
+    """A site removed while another controller answers leaves no issue behind."""
+    entry = with_device_data(
+        site_entry(sim), SUBENTRY_GENERATOR, {CONF_SERIAL: str(OTHER_SERIAL)}
+    )
+    await load_site(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is not None
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
+
+
+async def test_wrong_device_issue_goes_with_its_controller(
+    hass: HomeAssistant, sim: SimulatedSite, issue_registry: ir.IssueRegistry
+) -> None:
+    """A controller taken off the site takes its wrong-device issue with it."""
+    entry = with_device_data(
+        site_entry(sim), SUBENTRY_GENERATOR, {CONF_SERIAL: str(OTHER_SERIAL)}
+    )
+    await load_site(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is not None
+
+    assert hass.config_entries.async_remove_subentry(entry, GENERATOR_ID)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, WRONG_DEVICE) is None
+
+
 async def test_rewiring_to_another_controller_is_noticed_and_undone(
     hass: HomeAssistant,
     sim: SimulatedSite,
