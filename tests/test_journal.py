@@ -20,7 +20,6 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.sot_point import journal as journal_module
 from custom_components.sot_point.const import (
     DOMAIN,
     EVENT_ALARM,
@@ -38,7 +37,12 @@ from custom_components.sot_point.const import (
 from custom_components.sot_point.hardware.commands import Command
 from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
-from custom_components.sot_point.journal import Journal, JournalRecord, RecordKind
+from custom_components.sot_point.journal import (
+    Journal,
+    JournalRecord,
+    RecordKind,
+    store as journal_module,
+)
 from simulator.server import SimulatedSite
 
 from .conftest import site_entry

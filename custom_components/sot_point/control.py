@@ -15,7 +15,6 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
@@ -34,6 +33,7 @@ from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
 from .hardware.state import ControlMode, GeneratorState
 from .journal import Journal, RecordKind
+from .texts import Texts
 
 VERIFY_TIMEOUT_S = 20.0
 VERIFY_INTERVAL_S = 0.5
@@ -132,14 +132,8 @@ class SiteControl:
 
     async def _alarm_names(self, keys: str) -> str:
         """The alarms' names in the site's language, for the refusal message."""
-        texts = await async_get_translations(
-            self.hass, self.hass.config.language, "entity", [DOMAIN]
-        )
-        names = []
-        for key in keys.split(", "):
-            lookup = f"component.{DOMAIN}.entity.binary_sensor.alarm_{key}.name"
-            names.append(texts.get(lookup, key))
-        return ", ".join(names)
+        texts = Texts(self.hass)
+        return ", ".join(texts.alarm(key) for key in keys.split(", "))
 
     def _write(
         self, result: str, what: str, context: Context | None, **extra: str

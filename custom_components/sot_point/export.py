@@ -21,13 +21,12 @@ from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .journal import Journal, JournalRecord, RecordKind
-from .logbook import Texts
 from .runtime import SotPointConfigEntry
+from .texts import Texts, async_load_texts
 
 CSV_URL: Final = "/api/sot_point/{entry_id}/journal.csv"
 CSV_LANGUAGE: Final = "sv"
@@ -455,8 +454,7 @@ def _date(query: Mapping[str, str], key: str) -> date | None:
 
 
 async def _texts(hass: HomeAssistant) -> Texts:
-    for language in {hass.config.language, CSV_LANGUAGE}:
-        await async_get_translations(hass, language, "exceptions", [DOMAIN])
+    await async_load_texts(hass, CSV_LANGUAGE)
     return Texts(hass)
 
 

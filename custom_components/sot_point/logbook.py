@@ -1,8 +1,8 @@
 """Logbook texts for the site journal's events, in the site's language.
 
 The logbook asks for a description without waiting, so the texts come from
-Home Assistant's translation cache, filled by `async_load_texts` when the
-journal loads (and again when the language changes). The templates live in
+Home Assistant's translation cache (texts.py), filled by `async_load_texts`
+when the journal loads (and again when the language changes). The templates live in
 strings.json under `exceptions.journal_*`, the one category of free-form,
 translated messages an integration has; alarm and condition names are the
 alarm entities' own.
@@ -14,10 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.translation import (
-    async_get_cached_translations,
-    async_get_translations,
-)
 
 from .const import (
     DOMAIN,
@@ -34,12 +30,12 @@ from .const import (
     EVENT_TEST_RUN_STARTED,
     JOURNAL_EVENTS,
 )
+from .texts import Texts
 
 # The logbook's entry keys (homeassistant.components.logbook.const); written
 # out so that loading the journal does not import the recorder.
 _NAME: Final = "name"
 _MESSAGE: Final = "message"
-_FALLBACK_LANGUAGE: Final = "en"
 
 
 class LoggedEvent(Protocol):
@@ -50,12 +46,6 @@ class LoggedEvent(Protocol):
 
 
 type Describe = Callable[[LoggedEvent], dict[str, str]]
-
-
-async def async_load_texts(hass: HomeAssistant) -> None:
-    """Load this integration's texts in the site's language (and English)."""
-    for language in {hass.config.language, _FALLBACK_LANGUAGE}:
-        await async_get_translations(hass, language, "exceptions", [DOMAIN])
 
 
 @callback
@@ -79,65 +69,6 @@ def _describer(hass: HomeAssistant) -> Describe:
         }
 
     return describe
-
-
-class Texts:
-    """Cached translated texts, in the site's language with English behind."""
-
-    def __init__(self, hass: HomeAssistant, language: str | None = None) -> None:
-        """Read from the cache for `language` (default: Home Assistant's)."""
-        self.hass = hass
-        self.language = language or hass.config.language
-
-    def lookup(self, category: str, key: str) -> str | None:
-        """One text by its key below `component.sot_point.<category>.`."""
-        full = f"component.{DOMAIN}.{category}.{key}"
-        for language in (self.language, _FALLBACK_LANGUAGE):
-            texts = async_get_cached_translations(self.hass, language, category, DOMAIN)
-            if (text := texts.get(full)) is not None:
-                return text
-        return None
-
-    def message(self, key: str, **placeholders: str) -> str:
-        """A `journal_*` template with its placeholders filled in."""
-        template = self.lookup("exceptions", f"{key}.message") or key
-        return _fill(template, placeholders)
-
-    def alarm(self, key: str) -> str:
-        """An alarm's name, as its binary sensor is called."""
-        return self.lookup("entity", f"binary_sensor.alarm_{key}.name") or key
-
-    def condition(self, alarm: str, condition: str) -> str:
-        """An alarm condition (warning, shutdown, ...) in words."""
-        key = (
-            f"binary_sensor.alarm_{alarm}.state_attributes.condition.state.{condition}"
-        )
-        return self.lookup("entity", key) or condition
-
-    def command(self, command: str) -> str:
-        """What a command asked for, in words."""
-        text = self.lookup("exceptions", f"journal_command_{command}.message")
-        return text or command
-
-    def refusal(self, reason: str, detail: str) -> str:
-        """Why an interlock refused, as the person was told at the time."""
-        text = self.lookup("exceptions", f"refused_{reason}.message")
-        return reason if text is None else _fill(text, {"detail": detail})
-
-    def number(self, value: float, decimals: int = 1) -> str:
-        """A number with the language's decimal mark and no needless zeros."""
-        text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if self.language == "sv" else text
-
-    def duration(self, seconds: float) -> str:
-        """A duration as hours and minutes (seconds when under a minute)."""
-        hours, rest = divmod(round(seconds), 3600)
-        minutes, secs = divmod(rest, 60)
-        if hours:
-            return f"{hours} h {minutes} min"
-        if minutes:
-            return f"{minutes} min"
-        return f"{secs} s"
 
 
 def describe_event(event_type: str, data: Mapping[str, Any], texts: Texts) -> str:
@@ -240,10 +171,3 @@ def _figure(data: Mapping[str, Any], key: str) -> float:
     """A number from an event's data; an unknown one reads as zero."""
     value = data.get(key)
     return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _fill(template: str, placeholders: Mapping[str, str]) -> str:
-    """Fill `{name}` placeholders; unknown ones are left as they are."""
-    for name, value in placeholders.items():
-        template = template.replace(f"{{{name}}}", value)
-    return template

@@ -28,7 +28,6 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
@@ -62,6 +61,7 @@ from .rules.site import SiteMode, SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry
 from .settings import option, site_settings_from
+from .texts import Texts
 
 # After setting the clock, what it reads back may differ by the request's
 # round trip and the controller's whole-second resolution, nothing more.
@@ -250,12 +250,7 @@ class SiteRepairs:
 
     def _mode_name(self, mode: ControlMode) -> str:
         """The mode as the mode sensor shows it, in Home Assistant's language."""
-        key = word(mode)
-        texts = async_get_cached_translations(
-            self.hass, self.hass.config.language, "entity", DOMAIN
-        )
-        lookup = f"component.{DOMAIN}.entity.sensor.control_mode.state.{key}"
-        return texts.get(lookup, key.replace("_", " "))
+        return Texts(self.hass).mode(word(mode))
 
     def _no_test_run(self, state: SiteState) -> Finding:
         if self._controller() is None:
