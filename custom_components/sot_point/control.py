@@ -33,7 +33,7 @@ from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
 from .hardware.state import ControlMode, GeneratorState
 from .journal import Journal, RecordKind
-from .texts import Texts
+from .texts import Texts, async_load_texts
 
 VERIFY_TIMEOUT_S = 20.0
 VERIFY_INTERVAL_S = 0.5
@@ -132,6 +132,9 @@ class SiteControl:
 
     async def _alarm_names(self, keys: str) -> str:
         """The alarms' names in the site's language, for the refusal message."""
+        # Loaded here too: the language may have changed since the journal
+        # loaded the texts, and a refusal is rare enough to wait for them.
+        await async_load_texts(self.hass)
         texts = Texts(self.hass)
         return ", ".join(texts.alarm(key) for key in keys.split(", "))
 
