@@ -218,8 +218,8 @@ def followed(command: Command, state: GeneratorState) -> bool | None:
 def _transfer_followed(command: Command, state: GeneratorState) -> bool | None:
     # No breaker-state register is confirmed in GenComm page 4, so the load's
     # side is told by where current flows; with no load it cannot be told.
-    generator = sum(state.number(f"generator_current_l{n}") or 0 for n in (1, 2, 3))
-    mains = sum(state.number(f"mains_current_l{n}") or 0 for n in (1, 2, 3))
+    generator = state.phase_sum("generator_current_l") or 0
+    mains = state.phase_sum("mains_current_l") or 0
     if command is Command.TRANSFER_TO_GENERATOR and generator > 0:
         return True
     if command is Command.TRANSFER_TO_MAINS and mains > 0:
