@@ -379,15 +379,57 @@ async def test_silent_generator_is_reported_not_commanded(
 async def test_write_lost_on_the_way_is_a_communication_error(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
-    """The write's answer is lost: the person learns it may not have arrived."""
+    """The write is lost on the way: the person learns it may not have arrived.
+
+    The controller is read again first: it did not start, so the command is
+    a communication error, not done.
+    """
     _control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.addresses = frozenset({CONTROL_KEY_ADDRESS})
     sim.faults.enable(rate=1.0, kinds={FaultKind.DISCONNECT: 1.0})
-    with pytest.raises(HomeAssistantError) as failed:
-        await _call(hass, site, "start_generator")
+    async with running(sim):
+        with pytest.raises(HomeAssistantError) as failed:
+            await _call(hass, site, "start_generator")
     assert failed.value.translation_key == "communication_error"
+    assert not sim.site.controller.engine.fired
+
+
+async def test_write_whose_answer_is_lost_is_verified(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The start key arrives but its answer does not: the next reads show it done."""
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.addresses = frozenset({CONTROL_KEY_ADDRESS})
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
+    async with running(sim):
+        await _call(hass, site, "start_generator")
+    results = [
+        r.data.get("result")
+        for r in site.runtime_data.journal.records(kinds={RecordKind.COMMAND})
+    ]
+    assert results == ["done"]
+
+
+async def test_command_refused_on_a_stale_state(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """The site's last poll failed: nothing is sent, whatever the old state said."""
+    _control(site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
+    await refresh(hass, site)
+    sim.faults.disable()
+    with pytest.raises(ServiceValidationError) as refused:
+        await _call(hass, site, "start_generator")
+    assert refused.value.translation_key == "refused_no_fresh_reading"
+    assert _dse_writes(sim) == []
 
 
 async def test_site_without_generator_or_relay_says_so(

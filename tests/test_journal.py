@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_capture_events,
 )
 
@@ -666,7 +667,7 @@ async def test_added_records_announce_themselves(
 
 
 async def test_refused_start_under_maintenance_lock_is_journaled(
-    hass: HomeAssistant, loaded: MockConfigEntry
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_admin_user: MockUser
 ) -> None:
     """The lock is on and someone presses start: the refusal is written down."""
     control = loaded.runtime_data.control
@@ -677,7 +678,7 @@ async def test_refused_start_under_maintenance_lock_is_journaled(
             "start_generator",
             {"config_entry_id": loaded.entry_id},
             blocking=True,
-            context=Context(user_id="user-d"),
+            context=Context(user_id=hass_admin_user.id),
         )
     journal = journal_of(loaded)
     maintenance = only(journal, RecordKind.MAINTENANCE)
@@ -686,7 +687,7 @@ async def test_refused_start_under_maintenance_lock_is_journaled(
     command = only(journal, RecordKind.COMMAND)
     assert command.data["result"] == "refused"
     assert command.data["reason"] == "maintenance_lock"
-    assert command.data["user_id"] == "user-d"
+    assert command.data["user_id"] == hass_admin_user.id
 
 
 async def test_delivery_during_an_outage_counts_in_its_fuel(

@@ -4,20 +4,31 @@ Services, buttons, the mode select and the switches all call `SiteControl`, so
 the interlocks, the journal entry and the translated error are the same
 whoever presses the button. The hardware layer decides what is safe; this
 module says so to the person in their language and writes it down.
+
+`SiteControl` also owns the site's safety state: the maintenance lock and
+the end of a test run. Both are written to storage the moment they change
+(safety_store.py) and read back before the site's first command, so neither
+a crash, a reload nor a disabled switch loses them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+)
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
+from .const import DOMAIN, LOGGER, SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .coordinator import SotPointCoordinator
 from .fuel_memory import FuelMemory
 from .hardware.commands import (
@@ -33,32 +44,83 @@ from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
 from .hardware.state import ControlMode, GeneratorState
 from .journal import Journal, RecordKind
+from .safety_store import SafetyState, SafetyStore
 from .texts import Texts, async_load_texts
 
 VERIFY_TIMEOUT_S = 20.0
 VERIFY_INTERVAL_S = 0.5
+# Ending a test run is tried again until the controller is back in Auto:
+# after 30 s, then twice as long each time, at most every 10 minutes.
+RETRY_FIRST_S: Final = 30.0
+RETRY_MAX_S: Final = 600.0
+# After this many failed tries a person is told, as a repair issue.
+ISSUE_AFTER_TRIES: Final = 3
+# The repair issue of a test run that does not end (repairs.Issue has it too;
+# raised here, where the tries are, as repairs.py is above this module).
+TEST_RUN_NOT_ENDED: Final = "test_run_not_ended"
+# Errors of a command that may have reached the controller all the same: it
+# did not follow in time, or its answer was lost. (Refusals, ours or the
+# controller's, and a silent controller mean nothing was done.)
+_MAYBE_SENT: Final = frozenset({"command_not_followed", "communication_error"})
 
 
 @dataclass
 class SiteControl:
-    """Commands for one site, checked, sent, verified and journaled."""
+    """Commands for one site, checked, sent, verified and journaled.
+
+    With `safety` (as runtime.async_build_site builds it) the lock and the
+    test run's end start from what is stored and are stored on every change;
+    without, they are kept in memory only.
+    """
 
     hass: HomeAssistant
     coordinator: SotPointCoordinator
     journal: Journal
     fuel: FuelMemory
-    maintenance: bool = False
+    safety: SafetyStore | None = None
     verify_timeout: float = VERIFY_TIMEOUT_S
     verify_interval: float = VERIFY_INTERVAL_S
     _runner: CommandRunner | None = None
-    _test_run_end: CALLBACK_TYPE | None = None
+    _state: SafetyState = field(init=False)
+    # The timer to the test run's end, or to the next try at ending it.
+    _end_timer: CALLBACK_TYPE | None = field(default=None, init=False)
+    _ending: asyncio.Task[None] | None = field(default=None, init=False)
+    _tries: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        """Start from the stored safety state."""
+        self._state = self.safety.loaded if self.safety else SafetyState()
+
+    @property
+    def maintenance(self) -> bool:
+        """Whether the maintenance lock is on."""
+        return self._state.maintenance
+
+    @property
+    def test_run_end(self) -> datetime | None:
+        """When the test run going on ends (or ended, until back in Auto)."""
+        return self._state.test_run_end
+
+    async def _async_keep(self, state: SafetyState) -> None:
+        # In force at once; on disk before the caller goes on.
+        self._state = state
+        if self.safety is not None:
+            await self.safety.async_save(state)
 
     async def async_command(self, command: Command, context: Context | None) -> None:
         """Carry out one command or raise a translated error saying why not."""
-        controller, state = self._generator()
+        controller, _last = self._generator()
+        if not self.coordinator.last_update_success:
+            # The site's last poll failed: nothing it shows is to be acted on.
+            self._write("refused", command.value, context, reason="no_fresh_reading")
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="refused_no_fresh_reading",
+                translation_placeholders={"detail": ""},
+            )
         runner = self._runner_for(controller)
         try:
-            await runner.execute(command, self._interlocks(), state, self._on_poll)
+            verified = await runner.execute(command, self._interlocks(), self._on_poll)
         except CommandRefusedError as err:
             self._write(
                 "refused",
@@ -85,7 +147,9 @@ class SiteControl:
         except HardwareError as err:
             self._write("failed", command.value, context, reason=str(err))
             raise _communication_error(err) from err
-        self._write("done", command.value, context)
+        # None: the controller's state cannot show it (a transfer with no load
+        # on either side), so it is written down as sent, not as done.
+        self._write("done" if verified else "unverified", command.value, context)
         await self.coordinator.async_request_refresh()
 
     def _generator(self) -> tuple[DseController, GeneratorState]:
@@ -111,7 +175,9 @@ class SiteControl:
     def _interlocks(self) -> Interlocks:
         settings = self.coordinator.tracker.settings
         return Interlocks(
-            maintenance=self.maintenance, mains_limits=settings.mains_limits
+            maintenance=self.maintenance,
+            mains_limits=settings.mains_limits,
+            site_mains=self.coordinator.data.mains_available,
         )
 
     @callback
@@ -148,8 +214,8 @@ class SiteControl:
         )
 
     async def async_set_maintenance(self, on: bool, context: Context | None) -> None:
-        """Turn the maintenance lock on or off; journaled either way."""
-        self.maintenance = on
+        """Turn the maintenance lock on or off; stored at once and journaled."""
+        await self._async_keep(replace(self._state, maintenance=on))
         self.journal.add(
             RecordKind.MAINTENANCE, {"on": on} | _who(context), context=context
         )
@@ -212,21 +278,39 @@ class SiteControl:
 
         On load is the controller's Test mode; off load is Manual plus a start.
         When the time is up the controller goes back to Auto, which stops the
-        set with its own cool-down.
+        set with its own cool-down. The end is stored before anything is
+        sent, so a reload or a restart ends the run on time too.
         """
         # Checked as a start before anything is sent: the off-load run would
         # otherwise select Manual first and only then meet the refusal.
         self._check_before_test_run(context)
-        if with_load:
-            await self.async_command(Command.SELECT_TEST_ON_LOAD, context)
-        else:
-            await self.async_command(Command.SELECT_MANUAL, context)
-        # In Test or Manual mode a DSE set runs only after its start key.
-        await self.async_command(Command.START, context)
-        self._cancel_test_run_end()
-        self._test_run_end = async_call_later(
-            self.hass, timedelta(minutes=minutes), self._end_test_run
-        )
+        previous = self._state.test_run_end
+        end = dt_util.utcnow() + timedelta(minutes=minutes)
+        self._cancel_end_timer()
+        await self._async_keep(replace(self._state, test_run_end=end))
+        select = Command.SELECT_TEST_ON_LOAD if with_load else Command.SELECT_MANUAL
+        try:
+            await self.async_command(select, context)
+        except HomeAssistantError as err:
+            if err.translation_key in _MAYBE_SENT:
+                # The mode may have changed, now or in a while: take it back.
+                await self._async_end_test_run_now()
+            else:
+                # Nothing was done; a run before this one keeps its own end.
+                await self._async_keep(replace(self._state, test_run_end=previous))
+                self._arm_test_run_end()
+            raise
+        try:
+            # In Test or Manual mode a DSE set runs only after its start key.
+            await self.async_command(Command.START, context)
+        except HomeAssistantError:
+            # The mode was changed for a run that did not start: put it back.
+            await self._async_end_test_run_now()
+            raise
+        # This run's end replaces an earlier one still being tried, and its
+        # issue with it: raised again if this end fails too.
+        ir.async_delete_issue(self.hass, DOMAIN, self._not_ended_issue_id)
+        self._arm_test_run_end()
 
     def _check_before_test_run(self, context: Context | None) -> None:
         _controller, state = self._generator()
@@ -246,24 +330,156 @@ class SiteControl:
                 translation_placeholders={"detail": err.detail},
             ) from err
 
-    async def _end_test_run(self, _now: Any) -> None:
-        self._test_run_end = None
-        state = self.coordinator.data.generator
-        if state is not None and state.mode is ControlMode.AUTO:
-            return  # someone already put it back
-        try:
-            await self.async_command(Command.SELECT_AUTO, None)
-        except HomeAssistantError:
-            return  # refused or not followed: journaled by async_command
+    @callback
+    def async_resume(self) -> None:
+        """At setup: end a stored test run on time, or now if its end has passed."""
+        self._arm_test_run_end()
 
-    def _cancel_test_run_end(self) -> None:
-        if self._test_run_end is not None:
-            self._test_run_end()
-            self._test_run_end = None
+    @callback
+    def _arm_test_run_end(self) -> None:
+        """Have the stored test run ended at its end; at once if that has passed."""
+        self._cancel_end_timer()
+        self._tries = 0
+        end = self._state.test_run_end
+        if end is None:
+            return
+        if end <= dt_util.utcnow():
+            self._start_ending()
+        else:
+            self._end_timer = async_track_point_in_utc_time(
+                self.hass, self._on_end_timer, end
+            )
+
+    @callback
+    def _on_end_timer(self, _now: datetime) -> None:
+        self._end_timer = None
+        self._start_ending()
+
+    @callback
+    def _start_ending(self) -> None:
+        if self._ending is not None and not self._ending.done():
+            return  # a try is under way; it schedules the next if need be
+        if not self._site_running():
+            return
+        self._ending = self.coordinator.config_entry.async_create_task(
+            self.hass, self._async_try_ending(), "end test run"
+        )
+
+    async def _async_end_test_run_now(self) -> None:
+        """Try to end the run at once; retried later if this try fails."""
+        self._cancel_end_timer()
+        self._tries = 0
+        await self._async_try_ending()
+
+    async def _async_try_ending(self) -> None:
+        """One try at ending the test run: the controller back in Auto."""
+        end = self._state.test_run_end
+        if end is None:
+            return
+        self._tries += 1
+        try:
+            await self._async_back_to_auto()
+        except HomeAssistantError as err:
+            if self._state.test_run_end != end:
+                return  # a new run began meanwhile; its end is its own
+            if err.translation_key == "no_generator":
+                # The site has no controller any more: nothing here can end
+                # it, and a controller added later is not this run's.
+                LOGGER.warning(
+                    "%s: test run not ended, the site has no generator",
+                    self.coordinator.config_entry.title,
+                )
+                await self._async_test_run_over()
+                return
+            if self._tries >= ISSUE_AFTER_TRIES:
+                self._raise_not_ended(end, err)
+            self._schedule_retry()
+            return
+        if self._state.test_run_end == end:
+            await self._async_test_run_over()
+
+    async def _async_back_to_auto(self) -> None:
+        """Put the controller in Auto; raise, journaled, if that did not work."""
+        try:
+            controller, _last = self._generator()
+        except HomeAssistantError as err:
+            # Not sent at all; written down all the same, as every try is.
+            self._write(
+                "failed",
+                Command.SELECT_AUTO.value,
+                None,
+                reason=err.translation_key or str(err),
+            )
+            raise
+        # Read afresh: the last poll may be older than a mode change whose
+        # answer was lost, and would then show Auto when it is not.
+        try:
+            state = await controller.poll()
+        except HardwareError as err:
+            self._write("failed", Command.SELECT_AUTO.value, None, reason=str(err))
+            raise _communication_error(err) from err
+        self._on_poll(state)
+        if state.mode is ControlMode.AUTO:
+            return  # someone already put it back
+        # Through the interlocks like any command: the lock refuses it too,
+        # and the run is then ended once the lock is off again.
+        await self.async_command(Command.SELECT_AUTO, None)
+
+    @callback
+    def _schedule_retry(self) -> None:
+        if not self._site_running():
+            return
+        delay = min(RETRY_FIRST_S * 2 ** (self._tries - 1), RETRY_MAX_S)
+        self._cancel_end_timer()
+        self._end_timer = async_call_later(self.hass, delay, self._on_end_timer)
+
+    async def _async_test_run_over(self) -> None:
+        self._cancel_end_timer()
+        self._tries = 0
+        ir.async_delete_issue(self.hass, DOMAIN, self._not_ended_issue_id)
+        await self._async_keep(replace(self._state, test_run_end=None))
+
+    @property
+    def _not_ended_issue_id(self) -> str:
+        return f"{TEST_RUN_NOT_ENDED}_{self.coordinator.config_entry.entry_id}"
+
+    def _raise_not_ended(self, end: datetime, err: HomeAssistantError) -> None:
+        entry = self.coordinator.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._not_ended_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=TEST_RUN_NOT_ENDED,
+            translation_placeholders={
+                "site": entry.title,
+                "end": dt_util.as_local(end).strftime("%Y-%m-%d %H:%M"),
+                "tries": str(self._tries),
+                "reason": str(err),
+            },
+            data={"entry_id": entry.entry_id, "issue": TEST_RUN_NOT_ENDED},
+        )
+
+    def _site_running(self) -> bool:
+        # Nothing is scheduled for a site that is unloading or unloaded: the
+        # next setup picks the stored end up again.
+        return self.coordinator.config_entry.state in (
+            ConfigEntryState.SETUP_IN_PROGRESS,
+            ConfigEntryState.LOADED,
+        )
+
+    def _cancel_end_timer(self) -> None:
+        if self._end_timer is not None:
+            self._end_timer()
+            self._end_timer = None
 
     def shutdown(self) -> None:
-        """Forget scheduled work when the site unloads."""
-        self._cancel_test_run_end()
+        """Forget scheduled work when the site unloads; the stored end stays."""
+        self._cancel_end_timer()
+        if self._ending is not None:
+            self._ending.cancel()
+            self._ending = None
 
 
 def _who(context: Context | None) -> dict[str, str | None]:

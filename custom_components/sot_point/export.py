@@ -18,14 +18,18 @@ import io
 from typing import Any, Final
 
 from aiohttp import web
+from homeassistant.auth.models import User
+from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_READ
+from homeassistant.components.http.const import KEY_HASS_USER
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .journal import Journal, JournalRecord, RecordKind
-from .runtime import SotPointConfigEntry
+from .runtime import SotPointConfigEntry, user_may
 from .texts import Texts, async_load_texts
 
 CSV_URL: Final = "/api/sot_point/{entry_id}/journal.csv"
@@ -72,6 +76,7 @@ RESULTS: Final = {
         "done": "utfört",
         "refused": "nekat",
         "not_followed": "ej utfört",
+        "unverified": "ej bekräftat",
         "failed": "misslyckades",
     },
 }
@@ -386,7 +391,11 @@ def async_register_export_view(hass: HomeAssistant) -> None:
 
 
 class JournalCsvView(HomeAssistantView):
-    """GET /api/sot_point/{entry_id}/journal.csv?start=YYYY-MM-DD&end=YYYY-MM-DD."""
+    """GET /api/sot_point/{entry_id}/journal.csv?start=YYYY-MM-DD&end=YYYY-MM-DD.
+
+    For a logged-in user who may read the site's entities (`runtime.user_may`);
+    anyone else is answered 401, as Home Assistant answers Unauthorized.
+    """
 
     url = CSV_URL
     name = "api:sot_point:journal_csv"
@@ -406,6 +415,14 @@ class JournalCsvView(HomeAssistantView):
         ):
             message = texts.message("journal_export_unknown_site", site=entry_id)
             return self.json_message(message, HTTPStatus.NOT_FOUND)
+        user: User = request[KEY_HASS_USER]
+        if not user_may(hass, entry, user, POLICY_READ):
+            raise Unauthorized(
+                user_id=user.id,
+                config_entry_id=entry.entry_id,
+                perm_category=CAT_ENTITIES,
+                permission=POLICY_READ,
+            )
         try:
             first, last = period(request.query, dt_util.now().date())
         except ValueError as err:

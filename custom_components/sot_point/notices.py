@@ -1,7 +1,8 @@
 """Notices: the actions that publish and clear the site's info-page notices.
 
 The board that keeps them is notice_board.py. Publishing and clearing are
-journaled like every other action on the site.
+journaled like every other action on the site, and need, as they do, a user
+who may control the site (`runtime.async_site_for_call`) when a person calls.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import probatio as vol
 from .const import DOMAIN
 from .journal import RecordKind
 from .rules.notice import Importance, Notice
-from .runtime import SotPointConfigEntry, site_of_call
+from .runtime import SotPointConfigEntry, async_site_for_call
 
 # Long enough for "the store is open 10-16, diesel for sale, bring your own
 # can"; short enough that a notice fits a phone screen and the page budget.
@@ -100,7 +101,7 @@ def _journal(
 
 
 async def _async_publish(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    entry = site_of_call(hass, call)
+    entry = await async_site_for_call(hass, call)
     board = entry.runtime_data.notices
     notice = await board.async_publish(
         call.data[ATTR_TEXT_SV],
@@ -113,7 +114,7 @@ async def _async_publish(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 
 async def _async_clear(hass: HomeAssistant, call: ServiceCall) -> None:
-    entry = site_of_call(hass, call)
+    entry = await async_site_for_call(hass, call)
     board = entry.runtime_data.notices
     removed = await board.async_clear(call.data.get(ATTR_NOTICE_ID))
     _journal(entry, "cleared", removed, call.context)

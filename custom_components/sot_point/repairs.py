@@ -38,6 +38,7 @@ from .const import (
     SUBENTRY_GENERATOR,
     SUBENTRY_IO_MODULE,
 )
+from .control import TEST_RUN_NOT_ENDED
 from .hardware.commands import Command
 from .hardware.devices import DseController
 from .hardware.errors import HardwareError
@@ -87,6 +88,8 @@ class Issue(StrEnum):
     FUEL_SENSOR_FAULT = "fuel_sensor_fault"
     LOW_AUTONOMY = "low_fuel_autonomy"
     CLOCK_DRIFT = "controller_clock_drift"
+    # Raised and deleted by SiteControl, which tries to end the test run.
+    TEST_RUN_NOT_ENDED = TEST_RUN_NOT_ENDED
 
     def issue_id(self, entry_id: str) -> str:
         """The registry id of this issue for one site."""
@@ -101,6 +104,8 @@ _SEVERITY: Final[dict[Issue, ir.IssueSeverity]] = {
     Issue.FUEL_SENSOR_FAULT: ir.IssueSeverity.WARNING,
     Issue.LOW_AUTONOMY: ir.IssueSeverity.WARNING,
     Issue.CLOCK_DRIFT: ir.IssueSeverity.WARNING,
+    # A controller left in Test or Manual after a test run is not in Auto.
+    Issue.TEST_RUN_NOT_ENDED: ir.IssueSeverity.ERROR,
 }
 _FIXABLE: Final = frozenset({Issue.NOT_IN_AUTO, Issue.CLOCK_DRIFT})
 # Kept across a restart: the hours out of Auto are counted in memory, and a

@@ -3,18 +3,25 @@
 The modules a site is built from (coordinator, journal, control, notice
 board, fuel memory) never import this one; the platforms, actions and views
 that use a loaded site do. So no module imports itself round a loop.
+
+It is also the one place that decides who may use a site's actions and read
+its journal (`async_site_for_call`, `user_may`), in Home Assistant's own
+terms: the permissions a person's user groups give on the site's entities.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Final, cast
 
+from homeassistant.auth.models import User
+from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, Platform
+from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.exceptions import ConfigEntryNotReady, Unauthorized, UnknownUser
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.helpers.translation import async_get_translations
 
@@ -23,8 +30,16 @@ from .control import SiteControl
 from .coordinator import SotPointCoordinator
 from .fuel_memory import FuelMemory
 from .hardware.client import ConnectionPool
-from .journal import Journal
+from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
+from .safety_store import SafetyStore
+
+# The platforms whose entities a person presses to command the site: the
+# generator's Start, Stop and Reset buttons, the mode select, the maintenance
+# lock and the heater switches.
+CONTROL_PLATFORMS: Final = frozenset(
+    {Platform.BUTTON, Platform.SELECT, Platform.SWITCH}
+)
 
 
 @dataclass(kw_only=True)
@@ -46,11 +61,94 @@ type SotPointConfigEntry = ConfigEntry[SotPointData]
 
 
 def site_of_call(hass: HomeAssistant, call: ServiceCall) -> SotPointConfigEntry:
-    """The loaded site an action names; a translated error if there is none."""
+    """The loaded site an action names; a translated error if there is none.
+
+    Checks no permission: actions use `async_site_for_call`.
+    """
     entry: SotPointConfigEntry = async_get_config_entry(
         hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
     return entry
+
+
+class SiteUnauthorized(Unauthorized):
+    """A person's user may not do this at this site; said in their language.
+
+    Home Assistant's Unauthorized carries no translation of its own; this one
+    does, so the person sees why (the websocket API passes the translation
+    key on to the frontend) while everything that catches Unauthorized still
+    catches it.
+    """
+
+    def __init__(self, context: Context, config_entry_id: str, permission: str):
+        """Refuse the user of `context` `permission` on a site's entities."""
+        super().__init__(
+            context=context,
+            config_entry_id=config_entry_id,
+            perm_category=CAT_ENTITIES,
+            permission=permission,
+        )
+        self.translation_domain = DOMAIN
+        self.translation_key = "refused_unauthorized"
+        self.generate_message = True
+
+
+def user_may(hass: HomeAssistant, entry: ConfigEntry, user: User, policy: str) -> bool:
+    """Whether `user` may read (POLICY_READ) or control (POLICY_CONTROL) a site.
+
+    Read: the user may read any entity of the site. Control: the user may
+    control every control entity of the site (CONTROL_PLATFORMS), so that a
+    group allowed only the warm room's heater cannot start the generator by
+    an action. A site without such entities needs an administrator. An
+    administrator may do anything, as Home Assistant's admin policy says.
+    """
+    registry = er.async_get(hass)
+    entity_ids = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if policy != POLICY_CONTROL or entity.domain in CONTROL_PLATFORMS
+    ]
+    if not entity_ids:
+        return user.is_admin
+    allowed = (user.permissions.check_entity(e, policy) for e in entity_ids)
+    return all(allowed) if policy == POLICY_CONTROL else any(allowed)
+
+
+async def async_site_for_call(
+    hass: HomeAssistant, call: ServiceCall, policy: str = POLICY_CONTROL
+) -> SotPointConfigEntry:
+    """The loaded site an action names, if the person calling may use it.
+
+    A call without a user (an automation, a script it runs, the system)
+    passes. A person's call passes if their user may `policy` the site (see
+    `user_may`); otherwise the refusal is journaled and Unauthorized raised,
+    before anything is read or written.
+    """
+    entry = site_of_call(hass, call)
+    user_id = call.context.user_id
+    if user_id is None:
+        return entry
+    user = await hass.auth.async_get_user(user_id)
+    if user is not None and user_may(hass, entry, user, policy):
+        return entry
+    entry.runtime_data.journal.add(
+        RecordKind.COMMAND,
+        {
+            "command": call.service,
+            "result": "refused",
+            "reason": "unauthorized",
+            "user_id": user_id,
+        },
+        context=call.context,
+    )
+    if user is None:
+        raise UnknownUser(
+            context=call.context,
+            config_entry_id=entry.entry_id,
+            perm_category=CAT_ENTITIES,
+            permission=policy,
+        )
+    raise SiteUnauthorized(call.context, entry.entry_id, policy)
 
 
 def site_of(coordinator: SotPointCoordinator) -> SotPointData:
@@ -72,6 +170,10 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     await journal.async_load()
     fuel = FuelMemory(hass, entry.entry_id, coordinator.tracker)
     await fuel.async_load()
+    # The maintenance lock and a test run's end, as they were: in force from
+    # the first command, whether or not the lock's switch is enabled.
+    safety = SafetyStore(hass, entry.entry_id)
+    await safety.async_load()
     if (outage := journal.open_outage) is not None:
         # An outage that was going on when HA stopped still started then.
         coordinator.resume_outage(outage.at)
@@ -88,9 +190,14 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     english_names: dict[str, str] = {}
     for category in ("device", "entity"):
         english_names |= await async_get_translations(hass, "en", category, {DOMAIN})
+    control = SiteControl(hass, coordinator, journal, fuel, safety=safety)
+    entry.async_on_unload(control.shutdown)
+    # A test run going on is ended on time; one whose end passed while Home
+    # Assistant was down, now.
+    control.async_resume()
     return SotPointData(
         coordinator=coordinator,
-        control=SiteControl(hass, coordinator, journal, fuel),
+        control=control,
         journal=journal,
         notices=notices,
         fuel=fuel,

@@ -3,6 +3,11 @@
 Registered once in `async_setup`; each call names its site by config entry and
 goes through `SiteControl`, which checks the interlocks, journals the result
 and raises a translated error the person understands.
+
+A person's call is first checked against Home Assistant's permissions
+(`runtime.async_site_for_call`): every action but `export_journal` needs the
+right to control the site's entities, `export_journal` the right to read
+them. Calls without a user (automations, scripts they run) pass as before.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
+from homeassistant.auth.permissions.const import POLICY_READ
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -27,7 +33,7 @@ from .const import DOMAIN
 from .control import SiteControl
 from .export import export_records
 from .hardware.commands import MODE_COMMANDS, TRANSFER_COMMANDS, Command
-from .runtime import site_of_call
+from .runtime import async_site_for_call
 
 ATTR_MODE = "mode"
 ATTR_TO = "to"
@@ -74,16 +80,21 @@ EXPORT_SCHEMA = SITE_SCHEMA.extend(
 )
 
 
-def site_control(hass: HomeAssistant, call: ServiceCall) -> SiteControl:
-    """The control of the site a call names (translated errors if none)."""
-    return site_of_call(hass, call).runtime_data.control
+async def async_site_control(hass: HomeAssistant, call: ServiceCall) -> SiteControl:
+    """The control of the site a call names, if the caller may control it.
+
+    Translated errors if there is no such site; Unauthorized, journaled, if
+    the person calling may not control it.
+    """
+    return (await async_site_for_call(hass, call)).runtime_data.control
 
 
 def _command(
     hass: HomeAssistant, pick: Callable[[ServiceCall], Command]
 ) -> Callable[[ServiceCall], Coroutine[Any, Any, None]]:
     async def handle(call: ServiceCall) -> None:
-        await site_control(hass, call).async_command(pick(call), call.context)
+        control = await async_site_control(hass, call)
+        await control.async_command(pick(call), call.context)
 
     return handle
 
@@ -93,7 +104,8 @@ def _fixed(command: Command) -> Callable[[ServiceCall], Command]:
 
 
 async def _start_test_run(hass: HomeAssistant, call: ServiceCall) -> None:
-    await site_control(hass, call).async_start_test_run(
+    control = await async_site_control(hass, call)
+    await control.async_start_test_run(
         call.data[ATTR_DURATION], call.data[ATTR_WITH_LOAD], call.context
     )
 
@@ -125,7 +137,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def record_fuel_delivery(call: ServiceCall) -> None:
-        await site_control(hass, call).async_record_fuel_delivery(
+        control = await async_site_control(hass, call)
+        await control.async_record_fuel_delivery(
             call.data[ATTR_LITRES], call.data.get(ATTR_TANK_LITRES), call.context
         )
 
@@ -134,7 +147,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def acknowledge_alarm(call: ServiceCall) -> ServiceResponse:
-        acknowledged = site_control(hass, call).acknowledge_alarms(
+        control = await async_site_control(hass, call)
+        acknowledged = control.acknowledge_alarms(
             call.data.get(ATTR_ALARM), call.data.get(ATTR_BY), call.context
         )
         return {"acknowledged": list(acknowledged)}
@@ -148,7 +162,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def export_journal(call: ServiceCall) -> ServiceResponse:
-        entry = site_of_call(hass, call)
+        entry = await async_site_for_call(hass, call, POLICY_READ)
         start, end = call.data.get(ATTR_START), call.data.get(ATTR_END)
         records = export_records(
             entry.runtime_data.journal,
@@ -166,4 +180,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
 
-__all__ = ["async_setup_services", "site_control"]
+__all__ = ["async_setup_services", "async_site_control"]

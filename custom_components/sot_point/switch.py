@@ -1,4 +1,12 @@
-"""Switches: the warm room's heater relay and the site's maintenance lock."""
+"""Switches: the warm room's heater relay and the site's maintenance lock.
+
+The lock's switch only shows and sets `SiteControl.maintenance`, which is
+stored the moment it changes (safety_store.py). It restores nothing itself:
+Home Assistant saves restore state only every 15 minutes and not at all for
+a disabled entity, too late and too seldom for a lock that refuses starts.
+A lock kept by the switch before the store existed is taken over once, when
+the store is first created.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import STATE_ON, EntityCategory
+from homeassistant.const import EntityCategory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
 
 from .const import SUBENTRY_IO_MODULE
 from .control import SiteControl
@@ -18,6 +25,7 @@ from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .entity_setup import add_entities_by_source
 from .rules.site import SiteState
 from .runtime import SotPointConfigEntry, site_of
+from .safety_store import MAINTENANCE_LOCK_KEY
 
 PARALLEL_UPDATES = 1
 
@@ -40,8 +48,8 @@ HEATER = SotPointSwitchDescription(
     set_fn=lambda control, on, context: control.async_set_heater(on, context),
 )
 MAINTENANCE = SotPointSwitchDescription(
-    key="maintenance_lock",
-    translation_key="maintenance_lock",
+    key=MAINTENANCE_LOCK_KEY,
+    translation_key=MAINTENANCE_LOCK_KEY,
     device=SiteDevice.SITE,
     entity_category=EntityCategory.CONFIG,
     none_is_unknown=True,
@@ -58,7 +66,7 @@ async def async_setup_entry(
     """Add the maintenance lock, and the heater when an I/O module has a relay."""
     coordinator = entry.runtime_data.coordinator
     add_entities_by_source(
-        coordinator, async_add_entities, [MAINTENANCE], SotPointMaintenanceSwitch
+        coordinator, async_add_entities, [MAINTENANCE], SotPointSwitch
     )
     add_entities_by_source(coordinator, async_add_entities, [HEATER], SotPointSwitch)
 
@@ -87,18 +95,3 @@ class SotPointSwitch(SotPointEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch off."""
         await self.entity_description.set_fn(self._control, False, self._context)
-
-
-class SotPointMaintenanceSwitch(SotPointSwitch, RestoreEntity):
-    """The maintenance lock, kept across restarts.
-
-    A restart is no reason to let a start through while someone has their
-    hands in the generator.
-    """
-
-    async def async_added_to_hass(self) -> None:
-        """Take the lock back as it was before Home Assistant stopped."""
-        await super().async_added_to_hass()
-        last = await self.async_get_last_state()
-        if last is not None and last.state == STATE_ON:
-            self._control.maintenance = True

@@ -164,7 +164,15 @@ async def ws_subscribe_site(
     connection: ActiveConnection,
     msg: dict[str, Any],
 ) -> None:
-    """Send the site's status object now and whenever it changes."""
+    """Send the site's status object now and whenever it changes.
+
+    Any logged-in user may subscribe, read-only users too: the status object
+    is what the info page shows the public (docs/status.md), with no names,
+    user ids or journal in it, and the add-on subscribes with an admin's or
+    system user's token. So no permission is checked here beyond the login;
+    the actions and the journal's exports check theirs
+    (runtime.async_site_for_call, runtime.user_may).
+    """
     try:
         entry = _site_entry(hass, msg.get("entry_id"))
     except LookupError as err:

@@ -25,9 +25,10 @@ from aiohttp.test_utils import TestClient
 from freezegun import freeze_time
 from freezegun.api import TickingDateTimeFactory
 from homeassistant.auth.models import RefreshToken
-from homeassistant.components import persistent_notification
+from homeassistant.components import persistent_notification, person
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import Context, HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, slugify
 import pytest
@@ -61,11 +62,22 @@ FUEL = "sensor.fuel_tank_volume"
 
 @dataclass
 class Person:
-    """Someone on the on-call list: a phone in the device registry."""
+    """Someone on the on-call list: a phone in the device registry.
+
+    The phone's app registered it under the person's own user, as the
+    Home Assistant app does: a mobile_app config entry of its own with that
+    user in its data, and a device tracker on the phone's device.
+    """
 
     name: str
     device_id: str
     calls: list[ServiceCall]
+    user_id: str = ""
+    tracker: str = ""
+
+    def press(self, hass: HomeAssistant, action: str) -> None:
+        """The person presses a button on their phone: the answer is their user's."""
+        press(hass, action, user_id=self.user_id)
 
     @property
     def messages(self) -> list[str]:
@@ -213,23 +225,79 @@ async def _stop_automations(hass: HomeAssistant) -> None:
 
 @pytest.fixture
 def phones(blueprint_hass: HomeAssistant) -> list[Person]:
-    """Anna, Bertil and Cecilia, on call in that order, each with a phone."""
+    """Anna, Bertil and Cecilia, on call in that order, each with a phone.
+
+    Each phone is registered as the app registers it: under its owner's
+    user (a mobile_app config entry of its own, `user_id` in its data), with
+    a device tracker on the phone's device. Whether that user's person has
+    the tracker is the `on_call` fixture's business.
+    """
     hass = blueprint_hass
-    entry = MockConfigEntry(domain="mobile_app", title="Mobile App")
-    entry.add_to_hass(hass)
-    registry = dr.async_get(hass)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
     people = []
     for name in ("Anna", "Bertil", "Cecilia"):
-        device = registry.async_get_or_create(
+        user = MockUser(name=name).add_to_hass(hass)
+        phone_id = f"{name.lower()}-phone"
+        entry = MockConfigEntry(
+            domain="mobile_app",
+            title=name,
+            unique_id=f"io.robbie.HomeAssistant-{phone_id}",
+            data={
+                "app_id": "io.robbie.HomeAssistant",
+                "device_id": phone_id,
+                "device_name": name,
+                "manufacturer": "Apple",
+                "model": "iPhone",
+                "os_name": "iOS",
+                "supports_encryption": False,
+                "user_id": user.id,
+                "webhook_id": f"{phone_id}-webhook",
+            },
+        )
+        entry.add_to_hass(hass)
+        device = devices.async_get_or_create(
             config_entry_id=entry.entry_id,
-            identifiers={("mobile_app", f"{name.lower()}-phone")},
+            identifiers={("mobile_app", phone_id)},
             manufacturer="Apple",
             model="iPhone",
             name=name,
         )
+        tracker = entities.async_get_or_create(
+            "device_tracker",
+            "mobile_app",
+            phone_id,
+            config_entry=entry,
+            device_id=device.id,
+            object_id_base=name,
+        )
         calls = async_mock_service(hass, "notify", f"mobile_app_{slugify(name)}")
-        people.append(Person(name, device.id, calls))
+        people.append(Person(name, device.id, calls, user.id, tracker.entity_id))
     return people
+
+
+@pytest.fixture
+async def on_call(blueprint_hass: HomeAssistant, phones: list[Person]) -> list[Person]:
+    """The phones, each on its owner's person, as registering the app leaves it.
+
+    A person per user (as adding a user in Home Assistant makes one), and the
+    phone's device tracker added to that person, as the mobile_app config
+    flow does with `person.async_add_user_device_tracker`.
+    """
+    hass = blueprint_hass
+    assert await async_setup_component(hass, "person", {})
+    for someone in phones:
+        await person.async_create_person(hass, someone.name, user_id=someone.user_id)
+        await person.async_add_user_device_tracker(
+            hass, someone.user_id, someone.tracker
+        )
+    await settle()
+    for someone in phones:
+        state = hass.states.get(f"person.{slugify(someone.name)}")
+        assert state is not None, someone.name
+        assert state.attributes["user_id"] == someone.user_id
+        assert state.attributes["device_trackers"] == [someone.tracker]
+    return phones
 
 
 async def use_blueprint(
@@ -385,3 +453,19 @@ def press(hass: HomeAssistant, action: str, user_id: str | None = None) -> None:
         {"action": action},
         context=Context(user_id=user_id),
     )
+
+
+async def restart(hass: HomeAssistant) -> None:
+    """Home Assistant restarts: every automation run is gone, then it has started.
+
+    Turning the automations off ends their runs as stopping Home Assistant
+    does; turned on again they arm their triggers, and Home Assistant says it
+    has started (what a `homeassistant` start trigger listens for). The site
+    itself goes on: its integration keeps its state across a restart.
+    """
+    await _stop_automations(hass)
+    await hass.services.async_call(
+        "automation", "turn_on", {"entity_id": "all"}, blocking=True
+    )
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await settle()

@@ -47,14 +47,16 @@ from .conftest import (
 BLUEPRINT = "provkorning.yaml"
 
 
-def _failed_commands(site: MockConfigEntry) -> list[str]:
+def _unanswered_commands(site: MockConfigEntry) -> list[str]:
+    """Commands refused because the controller could not be read first."""
     records: list[JournalRecord] = site.runtime_data.journal.records(
         kinds={RecordKind.COMMAND}
     )
     return [
         str(record.data["command"])
         for record in records
-        if record.data.get("result") == "failed"
+        if record.data.get("result") == "refused"
+        and record.data.get("reason") == "no_fresh_reading"
     ]
 
 
@@ -198,8 +200,8 @@ async def test_cannot_start_is_handed_to_the_escalation(
 
     await later(hass, clock, timedelta(minutes=5))
     await wait_for(lambda: len(anna.calls) == 1)  # "starts now"
-    # The command goes unanswered; the journal notes it as failed.
-    await wait_for(lambda: _failed_commands(site) == ["select_manual"], seconds=10)
+    # The controller cannot be read, so nothing is sent; the journal says why.
+    await wait_for(lambda: _unanswered_commands(site) == ["select_manual"], seconds=10)
     await settle()
     await later(hass, clock, timedelta(minutes=2, seconds=1))
     await wait_for(lambda: len(anna.calls) == 2)

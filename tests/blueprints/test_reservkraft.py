@@ -33,7 +33,6 @@ from .conftest import (
     has_run,
     later,
     notifications,
-    press,
     refresh,
     running,
     settle,
@@ -65,14 +64,14 @@ async def test_outage_in_auto_tells_people_and_sends_no_command(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
 ) -> None:
     """Controller in Auto: everyone hears of the cut, then of backup power.
 
     The blueprint itself never writes to the controller.
     """
-    anna, bertil, cecilia = phones
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    anna, bertil, cecilia = on_call
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
 
     sim.site.lose_mains()
     await refresh(hass, site)
@@ -96,14 +95,14 @@ async def test_outage_in_manual_start_answered(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
 ) -> None:
     """Run by hand: Anna is asked, presses Start; the set starts and takes the load."""
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
 
     sim.site.lose_mains()
     await refresh(hass, site)
@@ -115,7 +114,7 @@ async def test_outage_in_manual_start_answered(
     assert bertil.calls == []  # one person at a time
 
     async with running(sim):
-        press(hass, start)
+        anna.press(hass, start)
         await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
         await wait_for(lambda: "Reservkraften går" in bertil.messages[-1])
     writes = dse_writes(sim)
@@ -129,14 +128,14 @@ async def test_no_answer_goes_to_the_next_then_a_persistent_notification(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     clock: TickingDateTimeFactory,
 ) -> None:
     """Anna does not answer: Bertil is asked; nobody answers: Home Assistant says so."""
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
 
     sim.site.lose_mains()
     await refresh(hass, site)
@@ -159,16 +158,16 @@ async def test_maintenance_lock_nothing_asked_nothing_written(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
 ) -> None:
     """Lock on, run by hand: people are told the lock is on; no question, no command."""
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     sim.site.set_mode(ControlMode.MANUAL)
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": LOCK}, blocking=True
     )
     await refresh(hass, site)
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
 
     sim.site.lose_mains()
     await refresh(hass, site)
@@ -183,13 +182,13 @@ async def test_auto_fails_to_start_someone_goes(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     clock: TickingDateTimeFactory,
 ) -> None:
     """Auto, but no backup power after 3 minutes: who goes? Anna does; all hear it."""
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     sim.site.fail_next_cranks(3)
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
 
     sim.site.lose_mains()
     await refresh(hass, site)
@@ -200,7 +199,7 @@ async def test_auto_fails_to_start_someone_goes(
     going, _ = anna.actions()
     assert going.startswith("GO_")
 
-    press(hass, going)
+    anna.press(hass, going)
     await wait_for(lambda: "Anna åker till butiken" in bertil.messages[-1])
     assert dse_writes(sim) == []
 
@@ -209,7 +208,7 @@ async def test_manual_site_asks_before_moving_the_load_back(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     clock: TickingDateTimeFactory,
 ) -> None:
     """Mains back, site run by hand: asked first; load to mains, cool-down, stop.
@@ -217,16 +216,16 @@ async def test_manual_site_asks_before_moving_the_load_back(
     Once the load is on the mains the outage is over, and everyone hears how
     long it lasted.
     """
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
-    await use_blueprint(hass, BLUEPRINT, _inputs(site, phones))
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
     sim.site.lose_mains()
     await refresh(hass, site)
     start, _ = anna.actions()
     async with running(sim):
-        press(hass, start)
+        anna.press(hass, start)
         await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
         await wait_for(lambda: "Reservkraften går" in anna.messages[-1])
 
@@ -240,7 +239,7 @@ async def test_manual_site_asks_before_moving_the_load_back(
         assert "Flytta lasten tillbaka till nätet?" in anna.messages[-1]
         assert sim.site.controller.on_load
 
-        press(hass, to_mains)
+        anna.press(hass, to_mains)
         await until(hass, site, lambda: state_of(hass, BACKUP) == "off")
         await wait_for(lambda: "Lasten ligger på nätet igen" in bertil.messages[-1])
         assert dse_writes(sim)[-1] == control_words(ControlKey.TRANSFER_TO_MAINS)
@@ -359,16 +358,16 @@ async def test_phones_and_home_assistant_both_told(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     sidebar: Sidebar,
 ) -> None:
     """Phones and Home Assistant get the same title and message.
 
     The phones' payload is as without Home Assistant: the run's tag, no more.
     """
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     await use_blueprint(
-        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+        hass, BLUEPRINT, {**_inputs(site, on_call), "notify_in_ha": True}
     )
 
     sim.site.lose_mains()
@@ -387,7 +386,7 @@ async def test_question_shown_in_home_assistant_answered_on_the_phone(
     *,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     sidebar: Sidebar,
     clock: TickingDateTimeFactory,
 ) -> None:
@@ -395,12 +394,12 @@ async def test_question_shown_in_home_assistant_answered_on_the_phone(
 
     The answer buttons are on the phones only; Bertil presses Start.
     """
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     await use_blueprint(
-        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+        hass, BLUEPRINT, {**_inputs(site, on_call), "notify_in_ha": True}
     )
 
     sim.site.lose_mains()
@@ -421,7 +420,7 @@ async def test_question_shown_in_home_assistant_answered_on_the_phone(
 
     start, _ = bertil.actions()
     async with running(sim):
-        press(hass, start)
+        bertil.press(hass, start)
         await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
         await wait_for(lambda: "Reservkraften går" in bertil.messages[-1])
     notes = await sidebar.notes()
@@ -436,18 +435,18 @@ async def test_question_leaves_home_assistant_when_it_settles_itself(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     sidebar: Sidebar,
 ) -> None:
     """Mains returns before anyone answers: no open question stays behind.
 
     Home Assistant then shows that the outage is over, as the phones do.
     """
-    anna, _, _ = phones
+    anna, _, _ = on_call
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     await use_blueprint(
-        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+        hass, BLUEPRINT, {**_inputs(site, on_call), "notify_in_ha": True}
     )
 
     sim.site.lose_mains()
@@ -467,18 +466,18 @@ async def test_question_leaves_home_assistant_when_started_at_the_panel(
     hass: HomeAssistant,
     sim: SimulatedSite,
     site: MockConfigEntry,
-    phones: list[Person],
+    on_call: list[Person],
     sidebar: Sidebar,
 ) -> None:
     """Someone at the site starts backup power by hand: the question is withdrawn.
 
     Nobody else is asked, and Home Assistant no longer shows it.
     """
-    anna, bertil, _ = phones
+    anna, bertil, _ = on_call
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     await use_blueprint(
-        hass, BLUEPRINT, {**_inputs(site, phones), "notify_in_ha": True}
+        hass, BLUEPRINT, {**_inputs(site, on_call), "notify_in_ha": True}
     )
 
     sim.site.lose_mains()

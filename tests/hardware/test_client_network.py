@@ -143,12 +143,9 @@ async def test_refused_commands_write_nothing(
         sim.site.set_mode(ControlMode.MANUAL)
         sim.site.inject_alarm("emergency_stop", AlarmCondition.SHUTDOWN)
     controller = await _controller(sim)
-    state = await controller.poll()
     runner = CommandRunner(controller, verify_timeout=1, verify_interval=0.05)
     with pytest.raises(CommandRefusedError) as refused:
-        await runner.execute(
-            command, Interlocks(maintenance=setup == "maintenance"), state
-        )
+        await runner.execute(command, Interlocks(maintenance=setup == "maintenance"))
     assert refused.value.reason is reason
     assert sim.writes == []
     await controller.connection.close()
@@ -158,7 +155,6 @@ async def test_start_is_sent_once_and_verified(sim: SimulatedSite) -> None:
     """In Manual, start writes one key and the next polls show the engine starting."""
     sim.site.set_mode(ControlMode.MANUAL)
     controller = await _controller(sim)
-    state = await controller.poll()
     runner = CommandRunner(controller, verify_timeout=2, verify_interval=0.05)
     seen: list[GeneratorState] = []
 
@@ -166,7 +162,7 @@ async def test_start_is_sent_once_and_verified(sim: SimulatedSite) -> None:
         seen.append(polled)
         sim.advance(1.0)
 
-    assert await runner.execute(Command.START, Interlocks(), state, step) is True
+    assert await runner.execute(Command.START, Interlocks(), step) is True
     assert [w.values for w in sim.writes] == [control_words(ControlKey.START_ENGINE)]
     assert seen[-1].engine in (EngineState.PRE_START, EngineState.RUNNING)
     await controller.connection.close()

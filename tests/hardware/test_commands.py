@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pytest
 
@@ -281,12 +282,21 @@ def test_transfer_to_mains_when_mains_is_back() -> None:
     assert check(Command.TRANSFER_TO_MAINS, state, OPEN) is ControlKey.TRANSFER_TO_MAINS
 
 
-def test_transfer_to_mains_is_left_to_the_controller_without_mains_sensing() -> None:
+def test_transfer_to_mains_needs_a_mains_known_to_be_there() -> None:
+    """Unknown is not good enough to put the load on (it passed before)."""
     state = generator(
         mains=(Unavailable.NOT_AVAILABLE,) * 3,
         mains_frequency=Unavailable.NOT_AVAILABLE,
     )
-    assert check(Command.TRANSFER_TO_MAINS, state, OPEN) is ControlKey.TRANSFER_TO_MAINS
+    with pytest.raises(CommandRefusedError) as refused:
+        check(Command.TRANSFER_TO_MAINS, state, OPEN)
+    assert refused.value.reason is RefusalReason.MAINS_NOT_AVAILABLE
+    assert refused.value.detail == "unknown"
+    # A separate transfer switch that sees the mains is witness enough.
+    witnessed = replace(OPEN, site_mains=True)
+    assert check(Command.TRANSFER_TO_MAINS, state, witnessed) is (
+        ControlKey.TRANSFER_TO_MAINS
+    )
 
 
 # The maintenance lock.
@@ -316,7 +326,6 @@ def test_maintenance_lock_refuses_anything_that_starts_or_moves_load(
     [
         (Command.STOP, ControlKey.SELECT_STOP),
         (Command.SELECT_STOP, ControlKey.SELECT_STOP),
-        (Command.RESET_ALARMS, ControlKey.RESET_ALARMS_BUTTON),
         (Command.MUTE_ALARM, ControlKey.MUTE_ALARM),
     ],
 )
@@ -438,3 +447,26 @@ def test_mute_cannot_be_verified_and_is_never_reported_as_failed(
     # No register shows the horn; a mute with load on must not time out as
     # "not followed" (it used to be judged by where the load current flowed).
     assert followed(Command.MUTE_ALARM, generator(currents=currents)) is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "allowed"),
+    [
+        (ControlMode.STOP, True),
+        (ControlMode.AUTO, False),
+        (ControlMode.MANUAL, False),
+        (ControlMode.TEST_ON_LOAD, False),
+    ],
+)
+def test_reset_under_the_lock_only_in_stop(mode: ControlMode, allowed: bool) -> None:
+    """In Auto a reset can let the controller start by itself; in Stop it cannot."""
+    state = generator(mode=mode)
+    locked = replace(OPEN, maintenance=True)
+    if allowed:
+        assert check(Command.RESET_ALARMS, state, locked) is (
+            ControlKey.RESET_ALARMS_BUTTON
+        )
+        return
+    with pytest.raises(CommandRefusedError) as refused:
+        check(Command.RESET_ALARMS, state, locked)
+    assert refused.value.reason is RefusalReason.MAINTENANCE_LOCK

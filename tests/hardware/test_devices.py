@@ -169,7 +169,6 @@ async def test_an_unreadable_mode_refuses_commands() -> None:
 async def test_runner_writes_the_key_and_waits_for_the_engine() -> None:
     connection = dse7320(engine=0, slots=0)  # stopped, no alarm slots reported
     controller = DseController(connection)
-    state = await controller.poll()
 
     def controller_starts(words: list[int]) -> None:
         if words == [35705, 29830]:
@@ -177,26 +176,24 @@ async def test_runner_writes_the_key_and_waits_for_the_engine() -> None:
 
     connection.on_write = controller_starts
     runner = CommandRunner(controller, verify_timeout=1.0, verify_interval=0.0)
-    assert await runner.execute(Command.START, Interlocks(), state) is True
+    assert await runner.execute(Command.START, Interlocks()) is True
     assert connection.writes == [(10, 4104, [35705, 29830])]
 
 
 async def test_runner_writes_nothing_for_a_refused_command() -> None:
     connection = dse7320(mode=0)  # Stop mode
     controller = DseController(connection)
-    state = await controller.poll()
     runner = CommandRunner(controller, verify_timeout=1.0, verify_interval=0.0)
     with pytest.raises(CommandRefusedError):
-        await runner.execute(Command.START, Interlocks(), state)
+        await runner.execute(Command.START, Interlocks())
     assert connection.writes == []
 
 
 async def test_mute_with_load_on_is_not_reported_as_failed() -> None:
     connection = dse7320()  # 10 A flowing from the generator
     controller = DseController(connection)
-    state = await controller.poll()
     runner = CommandRunner(controller, verify_timeout=1.0, verify_interval=0.0)
-    assert await runner.execute(Command.MUTE_ALARM, Interlocks(), state) is None
+    assert await runner.execute(Command.MUTE_ALARM, Interlocks()) is None
     assert connection.writes == [(10, 4104, [35706, 29829])]
 
 

@@ -128,9 +128,8 @@ async def test_reset_while_the_cause_remains_is_not_followed(
     """The oil pressure is still low: the reset is sent once, then reported."""
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
     runner = await _runner(sim)
-    state = await runner.controller.poll()
     with pytest.raises(CommandNotFollowedError) as failed:
-        await runner.execute(Command.RESET_ALARMS, Interlocks(), state)
+        await runner.execute(Command.RESET_ALARMS, Interlocks())
     assert failed.value.command is Command.RESET_ALARMS
     assert failed.value.timeout == 0.3
     assert failed.value.key == "command_not_followed"
@@ -147,17 +146,14 @@ async def test_second_command_while_one_is_verified_is_refused(
     """One command at a time: the second is refused and never sent."""
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
     runner = await _runner(sim)
-    state = await runner.controller.poll()
     verifying = asyncio.Event()
     first = asyncio.create_task(
-        runner.execute(
-            Command.RESET_ALARMS, Interlocks(), state, lambda _: verifying.set()
-        )
+        runner.execute(Command.RESET_ALARMS, Interlocks(), lambda _: verifying.set())
     )
     await verifying.wait()  # sent, and the first poll after it is in
     assert runner.busy
     with pytest.raises(CommandRefusedError) as refused:
-        await runner.execute(Command.SELECT_STOP, Interlocks(), state)
+        await runner.execute(Command.SELECT_STOP, Interlocks())
     assert refused.value.reason is RefusalReason.COMMAND_IN_FLIGHT
     with pytest.raises(CommandNotFollowedError):
         await first

@@ -16,7 +16,7 @@ from enum import StrEnum
 import time
 
 from .devices import DseController
-from .errors import HardwareError
+from .errors import HardwareError, ModbusExceptionError
 from .profiles.dse_gencomm import CONTROL_KEY_ADDRESS, ControlKey, control_words
 from .state import (
     DEFAULT_GENERATOR_LIMITS,
@@ -69,6 +69,7 @@ class RefusalReason(StrEnum):
     MAINS_NOT_AVAILABLE = "mains_not_available"
     COMMAND_IN_FLIGHT = "command_in_flight"
     NOT_SUPPORTED = "not_supported"
+    NO_FRESH_READING = "no_fresh_reading"
 
 
 class CommandRefusedError(HardwareError):
@@ -102,8 +103,8 @@ class CommandNotFollowedError(HardwareError):
 # Commands that may start the engine or put it on load.
 _STARTING = {Command.START, Command.SELECT_TEST_ON_LOAD}
 # Commands the maintenance lock blocks: anything that starts, changes mode
-# towards running, or moves the load. Stop, reset and mute stay allowed so a
-# technician can always make the set safe.
+# towards running, or moves the load. Stop and mute stay allowed so a
+# technician can always make the set safe; reset only in Stop (see check).
 _LOCKED = {
     Command.SELECT_AUTO,
     Command.SELECT_MANUAL,
@@ -131,6 +132,9 @@ class Interlocks:
     maintenance: bool = False
     generator_limits: BandLimits = DEFAULT_GENERATOR_LIMITS
     mains_limits: BandLimits = DEFAULT_MAINS_LIMITS
+    # The mains as the site sees it (a separate transfer switch measures it
+    # too), for a controller that does not report the mains itself.
+    site_mains: bool | None = None
 
 
 def key_for(command: Command, state: GeneratorState) -> ControlKey:
@@ -159,17 +163,33 @@ def check(
         raise CommandRefusedError(command, RefusalReason.MAINTENANCE_LOCK)
     if state.mode is None:
         raise CommandRefusedError(command, RefusalReason.STATUS_UNKNOWN)
+    if (
+        interlocks.maintenance
+        and command is Command.RESET_ALARMS
+        and state.mode is not ControlMode.STOP
+    ):
+        # A shutdown alarm is what keeps a controller in Auto from starting
+        # on a mains failure or a remote start; resetting it there can start
+        # the engine by itself with someone working on the set (DSE's
+        # manuals warn the module may start it "at any time without
+        # warning"). Under the lock, reset in Stop, where it cannot start.
+        raise CommandRefusedError(command, RefusalReason.MAINTENANCE_LOCK, "reset")
     if command in _STARTING:
         _check_start(command, state, state.mode)
     if command is Command.TRANSFER_TO_GENERATOR and not state.running_in_band(
         interlocks.generator_limits
     ):
         raise CommandRefusedError(command, RefusalReason.NOT_RUNNING_IN_BAND)
-    if (
-        command is Command.TRANSFER_TO_MAINS
-        and state.mains_available(interlocks.mains_limits) is False
-    ):
-        raise CommandRefusedError(command, RefusalReason.MAINS_NOT_AVAILABLE)
+    if command is Command.TRANSFER_TO_MAINS:
+        mains = state.mains_available(interlocks.mains_limits)
+        if mains is None:
+            mains = interlocks.site_mains
+        if mains is not True:
+            # Unknown is not good enough to put the load on it.
+            detail = "" if mains is False else "unknown"
+            raise CommandRefusedError(
+                command, RefusalReason.MAINS_NOT_AVAILABLE, detail
+            )
     key = key_for(command, state)
     if state.supported_functions and int(key) not in state.supported_functions:
         raise CommandRefusedError(command, RefusalReason.NOT_SUPPORTED, key.name)
@@ -248,23 +268,47 @@ class CommandRunner:
         self,
         command: Command,
         interlocks: Interlocks,
-        state: GeneratorState,
         on_poll: Callable[[GeneratorState], None] | None = None,
     ) -> bool | None:
-        """Check, send, and verify `command` against fresh polls.
+        """Read the controller afresh, check, send, and verify `command`.
 
-        Returns True when verified, None when the controller's state cannot
-        show the effect (a transfer with no load). Raises CommandRefusedError
-        before anything is written, CommandNotFollowedError after the timeout.
+        The interlocks judge a read made inside the command lock, never an
+        older poll. Returns True when verified, None when the controller's
+        state cannot show the effect (a transfer with no load). Raises
+        CommandRefusedError before anything is written (also when the fresh
+        read fails), CommandNotFollowedError after the timeout, and the
+        write's own error when a write that may have been lost on the way
+        back is not followed either.
         """
         if self._lock.locked():
             raise CommandRefusedError(command, RefusalReason.COMMAND_IN_FLIGHT)
         async with self._lock:
+            state = await self._fresh_state(command)
+            if on_poll is not None:
+                on_poll(state)
             key = check(command, state, interlocks)
-            await self.controller.connection.write_registers(
-                self.controller.device_id, CONTROL_KEY_ADDRESS, control_words(key)
-            )
+            try:
+                await self.controller.connection.write_registers(
+                    self.controller.device_id, CONTROL_KEY_ADDRESS, control_words(key)
+                )
+            except ModbusExceptionError:
+                raise  # the controller answered, and said no
+            except HardwareError as err:
+                # A write whose answer was lost may still have reached the
+                # controller: what it does next says whether it did.
+                try:
+                    return await self._verify(command, on_poll)
+                except HardwareError:
+                    raise err from None
             return await self._verify(command, on_poll)
+
+    async def _fresh_state(self, command: Command) -> GeneratorState:
+        try:
+            return await self.controller.poll(fresh_alarms=command in _STARTING)
+        except HardwareError as err:
+            raise CommandRefusedError(
+                command, RefusalReason.NO_FRESH_READING, str(err)
+            ) from err
 
     async def _verify(
         self, command: Command, on_poll: Callable[[GeneratorState], None] | None
