@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Generator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
@@ -39,6 +41,7 @@ from custom_components.sot_point.const import (
 from simulator.server import SimulatedSite
 
 if TYPE_CHECKING:
+    from custom_components.sot_point.control import SiteControl
     from custom_components.sot_point.coordinator import SotPointCoordinator
 
 
@@ -218,3 +221,27 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
+
+
+def fast_control(entry: MockConfigEntry) -> SiteControl:
+    """The site's control, verifying commands quickly (a new one after each setup)."""
+    control: SiteControl = entry.runtime_data.control
+    control.verify_interval = 0.05
+    control.verify_timeout = 2.0
+    return control
+
+
+@asynccontextmanager
+async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
+    """Let simulated time pass while a command is verified."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            sim.advance(speed * 0.02)
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()

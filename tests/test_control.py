@@ -6,9 +6,6 @@ have written a single register.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
@@ -40,35 +37,12 @@ from custom_components.sot_point.journal import RecordKind
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite, writes_to
 
-from .conftest import refresh, site_entry
+from .conftest import fast_control, refresh, running, site_entry
 
 START = "button.generator_start"
 MODE = "select.generator_mode"
 LOCK = "switch.sot_punkt_kall_maintenance_lock"
 HEATER = "switch.warm_room_heater"
-
-
-def _control(entry: MockConfigEntry) -> SiteControl:
-    control: SiteControl = entry.runtime_data.control
-    control.verify_interval = 0.05
-    control.verify_timeout = 2.0
-    return control
-
-
-@asynccontextmanager
-async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
-    """Let simulated time pass while a command is verified."""
-
-    async def tick() -> None:
-        while True:
-            await asyncio.sleep(0.02)
-            sim.advance(speed * 0.02)
-
-    task = asyncio.create_task(tick())
-    try:
-        yield
-    finally:
-        task.cancel()
 
 
 async def _call(
@@ -90,7 +64,7 @@ async def test_start_in_manual_starts_the_engine(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """In Manual the start button sends the start key once; the engine starts."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     async with running(sim):
@@ -108,7 +82,7 @@ async def test_start_in_auto_is_a_remote_start(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """In Auto the service sends telemetry start; stop cancels it."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_generator")
         await _call(hass, site, "stop_generator")
@@ -122,7 +96,7 @@ async def test_mode_select_changes_the_controller(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """Choosing Manual in the select puts the controller in Manual."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await hass.services.async_call(
             "select",
@@ -164,7 +138,7 @@ async def test_unsafe_commands_are_refused_and_write_nothing(  # noqa: PLR0917
     key: str,
 ) -> None:
     """Each refusal is a translated validation error, and nothing reaches the device."""
-    _control(site)
+    fast_control(site)
     if prepare == "stop_mode":
         sim.site.set_mode(ControlMode.STOP)
     elif prepare == "shutdown_alarm":
@@ -186,7 +160,7 @@ async def test_shutdown_refusal_names_the_alarm_in_swedish(
 ) -> None:
     """The person is told which alarm stops the start, in the site's language."""
     hass.config.language = "sv"
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
     await refresh(hass, site)
@@ -199,7 +173,7 @@ async def test_maintenance_lock_still_allows_stop_and_survives_restart(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """With the lock on, Stop still goes through; a reload keeps the lock on."""
-    _control(site)
+    fast_control(site)
     await hass.services.async_call(
         "switch", "turn_on", {ATTR_ENTITY_ID: LOCK}, blocking=True
     )
@@ -209,7 +183,7 @@ async def test_maintenance_lock_still_allows_stop_and_survives_restart(
 
     assert await hass.config_entries.async_reload(site.entry_id)
     await hass.async_block_till_done()
-    assert _control(site).maintenance is True
+    assert fast_control(site).maintenance is True
     state = hass.states.get(LOCK)
     assert state is not None
     assert state.state == "on"
@@ -219,7 +193,7 @@ async def test_reset_alarms_not_followed_is_reported(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """An alarm whose cause stays does not clear: the person is told so."""
-    _control(site)
+    fast_control(site)
     sim.site.inject_alarm("high_coolant_temperature", AlarmCondition.SHUTDOWN)
     await refresh(hass, site)
     with pytest.raises(HomeAssistantError) as failed:
@@ -249,7 +223,7 @@ async def test_test_run_on_load_returns_to_auto(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """A test run selects Test on load and puts the controller back in Auto after."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=5, with_load=True)
     modes = [sim.site.controller.mode]
@@ -317,7 +291,7 @@ async def test_acknowledgement_and_refusal_are_in_the_exported_journal(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """Who acknowledged an alarm, and a refused start with its reason, are kept."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     sim.site.inject_alarm("low_oil_pressure", AlarmCondition.SHUTDOWN)
     await refresh(hass, site)
@@ -357,7 +331,7 @@ async def test_controller_refusal_is_reported(
     In Auto the controller keeps the transfer to itself; the person is told
     the controller said no, and the journal says the command failed.
     """
-    _control(site)
+    fast_control(site)
     with pytest.raises(HomeAssistantError) as refused:
         await _call(hass, site, "transfer_load", to="mains")
     assert refused.value.translation_key == "controller_refused"
@@ -367,7 +341,7 @@ async def test_silent_generator_is_reported_not_commanded(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """A command to a controller that stopped answering is not sent blindly."""
-    _control(site)
+    fast_control(site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
     sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
     await refresh(hass, site)
@@ -384,7 +358,7 @@ async def test_write_lost_on_the_way_is_a_communication_error(
     The controller is read again first: it did not start, so the command is
     a communication error, not done.
     """
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
@@ -401,7 +375,7 @@ async def test_write_whose_answer_is_lost_is_verified(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """The start key arrives but its answer does not: the next reads show it done."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
@@ -420,7 +394,7 @@ async def test_command_refused_on_a_stale_state(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """The site's last poll failed: nothing is sent, whatever the old state said."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
@@ -469,7 +443,7 @@ async def test_test_run_off_load_and_manual_return(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
     """Off load: Manual and a start; if someone already chose Auto, nothing more."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=5, with_load=False)
     assert _dse_writes(sim) == [
@@ -511,7 +485,7 @@ async def test_entities_follow_the_controller_while_a_command_is_checked(
     The command's own verification reads the controller; the entities show
     that read, before the command is over, instead of the state before it.
     """
-    _control(site)
+    fast_control(site)
     await refresh(hass, site)
     journal = site.runtime_data.journal
     seen: list[tuple[str, int]] = []

@@ -40,8 +40,8 @@ from custom_components.sot_point.runtime import CONTROL_PLATFORMS
 from custom_components.sot_point.texts import Texts, async_load_texts
 from simulator.server import SimulatedSite, writes_to
 
-from .conftest import refresh
-from .test_control import HEATER, _control, running
+from .conftest import fast_control, refresh, running
+from .test_control import HEATER
 
 CSV = "/api/sot_point/{entry_id}/journal.csv"
 
@@ -134,7 +134,7 @@ async def test_read_only_user_cannot_start_the_generator(
     hass_read_only_user: MockUser,
 ) -> None:
     """Refused with Unauthorized, nothing written, the refusal journaled."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     refused: list[Event] = []
@@ -190,7 +190,7 @@ async def test_read_only_user_can_run_no_action(  # noqa: PLR0917
     data: dict[str, Any],
 ) -> None:
     """Every action that changes something refuses a read-only user the same way."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     with pytest.raises(Unauthorized):
@@ -213,7 +213,7 @@ async def test_a_user_whose_group_may_control_the_site_starts_it(
 ) -> None:
     """Not an admin, but allowed to control the site's controls: it starts."""
     assert not operator.is_admin
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     async with running(sim):
@@ -232,7 +232,7 @@ async def test_control_of_only_the_heater_is_not_enough(
     site: MockConfigEntry,
 ) -> None:
     """A group that may switch the warm room's heater cannot start the generator."""
-    _control(site)
+    fast_control(site)
     warm_room = _user_in_group(
         hass,
         "Värmestugan",
@@ -252,7 +252,7 @@ async def test_admin_starts_the_generator(
     hass_admin_user: MockUser,
 ) -> None:
     """An administrator may do everything."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     async with running(sim):
@@ -266,7 +266,7 @@ async def test_a_call_without_a_user_passes(
     site: MockConfigEntry,
 ) -> None:
     """An automation's call has no user: it runs as before."""
-    _control(site)
+    fast_control(site)
     sim.site.set_mode(ControlMode.MANUAL)
     await refresh(hass, site)
     async with running(sim):

@@ -10,9 +10,6 @@ crash.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,7 +42,6 @@ from custom_components.sot_point.control import (
     ISSUE_AFTER_TRIES,
     RETRY_FIRST_S,
     RETRY_MAX_S,
-    SiteControl,
 )
 from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     CONTROL_KEY_ADDRESS,
@@ -59,36 +55,12 @@ from custom_components.sot_point.safety_store import safety_store_key
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite, writes_to
 
-from .conftest import refresh, site_entry
+from .conftest import fast_control, refresh, running, site_entry
 
 LOCK = "switch.sot_punkt_kall_maintenance_lock"
 MODE = "select.generator_mode"
 ENTRY_ID = "01SITEKALL0000000000000000"
 STORE = safety_store_key(ENTRY_ID)
-
-
-def _control(entry: MockConfigEntry) -> SiteControl:
-    """The site's control, verifying quickly (a new one after every setup)."""
-    control: SiteControl = entry.runtime_data.control
-    control.verify_interval = 0.05
-    control.verify_timeout = 2.0
-    return control
-
-
-@asynccontextmanager
-async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
-    """Let simulated time pass while a command is verified."""
-
-    async def tick() -> None:
-        while True:
-            await asyncio.sleep(0.02)
-            sim.advance(speed * 0.02)
-
-    task = asyncio.create_task(tick())
-    try:
-        yield
-    finally:
-        task.cancel()
 
 
 async def _call(
@@ -165,7 +137,7 @@ async def test_lock_survives_a_crash_right_after_it_is_turned_on(
     hass_storage: dict[str, Any],
 ) -> None:
     """Turned on, then Home Assistant dies before restore state is ever saved."""
-    _control(site)
+    fast_control(site)
     await _lock(hass, True)
     assert _stored(hass_storage) == {"maintenance": True, "test_run_end": None}
 
@@ -246,7 +218,7 @@ async def test_test_run_ends_on_time_across_a_reload(
     hass_storage: dict[str, Any],
 ) -> None:
     """A reload (options, devices) in the middle of a run does not lose its end."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=30, with_load=True)
     assert _mode(sim) is ControlMode.TEST_ON_LOAD
@@ -256,7 +228,7 @@ async def test_test_run_ends_on_time_across_a_reload(
 
     assert await hass.config_entries.async_reload(site.entry_id)
     await hass.async_block_till_done()
-    _control(site)
+    fast_control(site)
     await _fire(hass, sim, timedelta(minutes=20))
     assert _mode(sim) is ControlMode.TEST_ON_LOAD
 
@@ -276,7 +248,7 @@ async def test_test_run_whose_end_passed_while_down_ends_at_setup(
     hass_storage: dict[str, Any],
 ) -> None:
     """Home Assistant is down when the run should end: it ends at the next setup."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=30, with_load=True)
     assert await hass.config_entries.async_unload(site.entry_id)
@@ -299,7 +271,7 @@ async def test_return_to_auto_is_tried_again_after_a_refusal(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """The controller is busy at the end; 30 s later it takes the key."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=5, with_load=True)
     sim.faults.units = frozenset({sim.site.config.units.dse})
@@ -329,7 +301,7 @@ async def test_run_not_ended_after_three_tries_is_a_repair_issue(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Three refusals raise an issue; the return that works deletes it."""
-    _control(site)
+    fast_control(site)
     async with running(sim):
         await _call(hass, site, "start_test_run", duration=5, with_load=False)
     sim.faults.units = frozenset({sim.site.config.units.dse})
@@ -364,7 +336,7 @@ async def test_failed_start_puts_the_mode_back(
     hass_storage: dict[str, Any],
 ) -> None:
     """Test mode was selected but the start failed: back to Auto, no end kept."""
-    _control(site)
+    fast_control(site)
     await refresh(hass, site)
 
     @callback
