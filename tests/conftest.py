@@ -113,8 +113,16 @@ def _tcp(sim: SimulatedSite, unit: int) -> dict[str, Any]:
     }
 
 
-def site_entry(sim: SimulatedSite, *, devices: tuple[str, ...] = ()) -> MockConfigEntry:
-    """A site whose devices (all three by default) point at the simulator."""
+def site_entry(
+    sim: SimulatedSite,
+    *,
+    devices: tuple[str, ...] = (),
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A site whose devices (all three by default) point at the simulator.
+
+    `options` replace single options of the defaults below.
+    """
     units = sim.site.config.units
     serial = str(sim.site.config.serial_number)
     subentries = {
@@ -160,7 +168,8 @@ def site_entry(sim: SimulatedSite, *, devices: tuple[str, ...] = ()) -> MockConf
             CONF_OUTAGE_DELAY: 0.0,
             CONF_TANK_CAPACITY: sim.site.config.tank_capacity_l,
             CONF_TANK_USABLE: sim.site.config.tank_capacity_l,
-        },
+        }
+        | (options or {}),
         subentries_data=[subentries[kind] for kind in chosen],
     )
 

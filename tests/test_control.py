@@ -340,14 +340,23 @@ async def test_controller_refusal_is_reported(
 async def test_silent_generator_is_reported_not_commanded(
     hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
 ) -> None:
-    """A command to a controller that stopped answering is not sent blindly."""
+    """A command to a controller that stopped answering is not sent blindly.
+
+    The rest of the site still answers, so its poll succeeds; the refusal
+    comes from the controller's own failed read, and is journaled.
+    """
     fast_control(site)
     sim.faults.units = frozenset({sim.site.config.units.dse})
     sim.faults.enable(rate=1.0, kinds={FaultKind.DROP: 1.0})
     await refresh(hass, site)
-    with pytest.raises(HomeAssistantError) as failed:
+    assert site.runtime_data.coordinator.last_update_success
+    with pytest.raises(ServiceValidationError) as refused:
         await _call(hass, site, "start_generator")
-    assert failed.value.translation_key == "generator_unavailable"
+    assert refused.value.translation_key == "refused_no_fresh_reading"
+    assert _dse_writes(sim) == []
+    (record,) = site.runtime_data.journal.records(kinds={RecordKind.COMMAND})
+    assert record.data["result"] == "refused"
+    assert record.data["reason"] == "no_fresh_reading"
 
 
 async def test_write_lost_on_the_way_is_a_communication_error(
@@ -388,6 +397,31 @@ async def test_write_whose_answer_is_lost_is_verified(
         for r in site.runtime_data.journal.records(kinds={RecordKind.COMMAND})
     ]
     assert results == ["done"]
+
+
+async def test_transfer_nothing_can_show_is_journaled_unverified(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """No load on either side: the transfer is sent, but no reading can confirm it.
+
+    The store is closed and the heater off, so no current flows to show
+    which side carries the load: the journal says unverified, not done.
+    """
+    fast_control(site)
+    sim.site.config = replace(
+        sim.site.config,
+        load=replace(sim.site.config.load, store_w=(0.0, 0.0, 0.0), compressor_w=0.0),
+    )
+    sim.site.set_mode(ControlMode.MANUAL)
+    sim.site.press_key(ControlKey.START_ENGINE)
+    sim.advance(30)
+    await refresh(hass, site)
+    async with running(sim):
+        await _call(hass, site, "transfer_load", to="generator")
+    assert _dse_writes(sim)[-1] == control_words(ControlKey.TRANSFER_TO_GENERATOR)
+    (record,) = site.runtime_data.journal.records(kinds={RecordKind.COMMAND})
+    assert record.data["command"] == "transfer_to_generator"
+    assert record.data["result"] == "unverified"
 
 
 async def test_command_refused_on_a_stale_state(

@@ -263,6 +263,38 @@ async def test_test_run_whose_end_passed_while_down_ends_at_setup(
     assert _returns_to_auto(site) == ["done"]
 
 
+@pytest.mark.freeze_time(tick=True)
+async def test_run_held_by_the_lock_ends_when_the_lock_goes_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The lock refuses the return to Auto at the run's end; lock off ends it at once.
+
+    Not at the next try, up to ten minutes later: the technician is done,
+    and the set is still running its test.
+    """
+    fast_control(site)
+    async with running(sim):
+        await _call(hass, site, "start_test_run", duration=5, with_load=True)
+    await _lock(hass, True)
+    freezer.tick(timedelta(minutes=6))
+    async with running(sim):
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert _mode(sim) is ControlMode.TEST_ON_LOAD
+    assert _returns_to_auto(site) == ["refused"]
+
+    async with running(sim):
+        await _lock(hass, False)
+        await hass.async_block_till_done()
+    assert _mode(sim) is ControlMode.AUTO
+    assert _returns_to_auto(site) == ["refused", "done"]
+    assert _stored_end(hass_storage) is None
+
+
 async def test_return_to_auto_is_tried_again_after_a_refusal(
     hass: HomeAssistant,
     sim: SimulatedSite,

@@ -38,10 +38,10 @@ from .hardware.commands import (
     CommandRunner,
     Interlocks,
     RefusalReason,
-    check,
 )
 from .hardware.devices import DseController, IoModule
 from .hardware.errors import HardwareError, ModbusExceptionError
+from .hardware.registers import Unavailable
 from .hardware.state import ControlMode, GeneratorState
 from .journal import Journal, RecordKind
 from .safety_store import SafetyState, SafetyStore
@@ -58,10 +58,22 @@ ISSUE_AFTER_TRIES: Final = 3
 # The repair issue of a test run that does not end (repairs.Issue has it too;
 # raised here, where the tries are, as repairs.py is above this module).
 TEST_RUN_NOT_ENDED: Final = "test_run_not_ended"
+# After setting the clock, what it reads back may differ by the request's
+# round trip and the controller's whole-second resolution, nothing more.
+CLOCK_SET_TOLERANCE_S: Final = 5.0
 # Errors of a command that may have reached the controller all the same: it
 # did not follow in time, or its answer was lost. (Refusals, ours or the
 # controller's, and a silent controller mean nothing was done.)
 _MAYBE_SENT: Final = frozenset({"command_not_followed", "communication_error"})
+
+
+class ClockNotSetError(HomeAssistantError):
+    """The controller's clock did not take the time; `shown` is what it reads."""
+
+    def __init__(self, shown: datetime | None) -> None:
+        """Keep what the controller shows (None: it shows no time)."""
+        super().__init__(translation_domain=DOMAIN, translation_key="clock_not_set")
+        self.shown = shown
 
 
 @dataclass
@@ -109,27 +121,12 @@ class SiteControl:
 
     async def async_command(self, command: Command, context: Context | None) -> None:
         """Carry out one command or raise a translated error saying why not."""
-        controller, _last = self._generator()
-        if not self.coordinator.last_update_success:
-            # The site's last poll failed: nothing it shows is to be acted on.
-            self._write("refused", command.value, context, reason="no_fresh_reading")
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="refused_no_fresh_reading",
-                translation_placeholders={"detail": ""},
-            )
+        controller, _last = self._checked_generator(command.value, context)
         runner = self._runner_for(controller)
         try:
             verified = await runner.execute(command, self._interlocks(), self._on_poll)
         except CommandRefusedError as err:
-            self._write(
-                "refused",
-                command.value,
-                context,
-                reason=err.reason.value,
-                detail=err.detail,
-            )
-            raise await self._refusal(err) from err
+            raise await self._refusal(command.value, err, context) from err
         except CommandNotFollowedError as err:
             self._write("not_followed", command.value, context)
             raise HomeAssistantError(
@@ -153,17 +150,37 @@ class SiteControl:
         await self.coordinator.async_request_refresh()
 
     def _generator(self) -> tuple[DseController, GeneratorState]:
+        """The controller and its last poll; raise if there is none to act on."""
         handle = self.coordinator.handle_of(SUBENTRY_GENERATOR)
         if handle is None or not isinstance(handle.reader, DseController):
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="no_generator"
             )
         data = self.coordinator.data
-        if data.generator is None or handle.subentry.subentry_id in data.failed:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="generator_unavailable"
+        if (
+            not self.coordinator.last_update_success
+            or data.generator is None
+            or handle.subentry.subentry_id in data.failed
+        ):
+            # The site's or the controller's last read failed: nothing it
+            # shows is to be acted on, however recent it looks.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="refused_no_fresh_reading",
+                translation_placeholders={"detail": ""},
             )
         return handle.reader, data.generator
+
+    def _checked_generator(
+        self, what: str, context: Context | None
+    ) -> tuple[DseController, GeneratorState]:
+        """`_generator()`, with a refusal written to the journal."""
+        try:
+            return self._generator()
+        except ServiceValidationError as err:
+            reason = (err.translation_key or "").removeprefix("refused_")
+            self._write("refused", what, context, reason=reason)
+            raise
 
     def _runner_for(self, controller: DseController) -> CommandRunner:
         if self._runner is None or self._runner.controller is not controller:
@@ -186,7 +203,13 @@ class SiteControl:
         # what they read instead of waiting for the next regular poll.
         self.coordinator.async_set_generator_state(state)
 
-    async def _refusal(self, err: CommandRefusedError) -> ServiceValidationError:
+    async def _refusal(
+        self, what: str, err: CommandRefusedError, context: Context | None
+    ) -> ServiceValidationError:
+        """Journal the refusal of `what` and say why in the user's language."""
+        self._write(
+            "refused", what, context, reason=err.reason.value, detail=err.detail
+        )
         detail = err.detail
         if err.reason is RefusalReason.SHUTDOWN_ALARM:
             detail = await self._alarm_names(detail)
@@ -220,6 +243,36 @@ class SiteControl:
             RecordKind.MAINTENANCE, {"on": on} | _who(context), context=context
         )
         self.coordinator.async_update_listeners()
+        end = self._state.test_run_end
+        if not on and end is not None and end <= dt_util.utcnow():
+            # The lock refused the return to Auto at the run's end: end it
+            # now rather than at the next try, up to ten minutes away.
+            self._arm_test_run_end()
+
+    async def async_set_clock(self, context: Context | None) -> None:
+        """Set the controller's clock to Home Assistant's time and check it took.
+
+        Journaled like any command; raises a communication error, or
+        ClockNotSetError when the time read back is not the one written.
+        """
+        controller, _last = self._checked_generator("set_clock", context)
+        # Assumption (brief): the controller keeps UTC seconds since 1970.
+        try:
+            read_back = await controller.set_clock(round(dt_util.utcnow().timestamp()))
+        except HardwareError as err:
+            self._write("failed", "set_clock", context, reason=str(err))
+            raise _communication_error(err) from err
+        if isinstance(read_back, Unavailable) or (
+            abs(read_back - dt_util.utcnow().timestamp()) > CLOCK_SET_TOLERANCE_S
+        ):
+            self._write("not_followed", "set_clock", context)
+            shown = None
+            if not isinstance(read_back, Unavailable):
+                shown = dt_util.utc_from_timestamp(read_back)
+            raise ClockNotSetError(shown)
+        self._write("done", "set_clock", context)
+        # Read the new time now, so what shows it (a repair) clears at once.
+        await self.coordinator.async_refresh()
 
     async def async_record_fuel_delivery(
         self, litres: float, tank_litres: float | None, context: Context | None
@@ -281,9 +334,9 @@ class SiteControl:
         set with its own cool-down. The end is stored before anything is
         sent, so a reload or a restart ends the run on time too.
         """
-        # Checked as a start before anything is sent: the off-load run would
-        # otherwise select Manual first and only then meet the refusal.
-        self._check_before_test_run(context)
+        # Checked as a start, on a fresh read, before anything is sent: the
+        # off-load run would otherwise leave Stop for Manual and then start.
+        await self._check_before_test_run(context)
         previous = self._state.test_run_end
         end = dt_util.utcnow() + timedelta(minutes=minutes)
         self._cancel_end_timer()
@@ -312,23 +365,13 @@ class SiteControl:
         ir.async_delete_issue(self.hass, DOMAIN, self._not_ended_issue_id)
         self._arm_test_run_end()
 
-    def _check_before_test_run(self, context: Context | None) -> None:
-        _controller, state = self._generator()
+    async def _check_before_test_run(self, context: Context | None) -> None:
+        controller, _last = self._checked_generator("start_test_run", context)
+        runner = self._runner_for(controller)
         try:
-            check(Command.START, state, self._interlocks())
+            await runner.judge(Command.START, self._interlocks(), self._on_poll)
         except CommandRefusedError as err:
-            self._write(
-                "refused",
-                "start_test_run",
-                context,
-                reason=err.reason.value,
-                detail=err.detail,
-            )
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=f"refused_{err.reason.value}",
-                translation_placeholders={"detail": err.detail},
-            ) from err
+            raise await self._refusal("start_test_run", err, context) from err
 
     @callback
     def async_resume(self) -> None:
@@ -400,17 +443,9 @@ class SiteControl:
 
     async def _async_back_to_auto(self) -> None:
         """Put the controller in Auto; raise, journaled, if that did not work."""
-        try:
-            controller, _last = self._generator()
-        except HomeAssistantError as err:
-            # Not sent at all; written down all the same, as every try is.
-            self._write(
-                "failed",
-                Command.SELECT_AUTO.value,
-                None,
-                reason=err.translation_key or str(err),
-            )
-            raise
+        # Not sent at all without a controller to act on, but written down
+        # all the same, as every try is.
+        controller, _last = self._checked_generator(Command.SELECT_AUTO.value, None)
         # Read afresh: the last poll may be older than a mode change whose
         # answer was lost, and would then show Auto when it is not.
         try:

@@ -38,10 +38,9 @@ from .const import (
     SUBENTRY_GENERATOR,
     SUBENTRY_IO_MODULE,
 )
-from .control import TEST_RUN_NOT_ENDED
+from .control import TEST_RUN_NOT_ENDED, ClockNotSetError
 from .hardware.commands import Command
 from .hardware.devices import DseController
-from .hardware.errors import HardwareError
 from .hardware.registers import Unavailable
 from .hardware.state import ControlMode
 from .journal import RecordKind
@@ -64,9 +63,6 @@ from .runtime import SotPointConfigEntry
 from .settings import option, site_settings_from
 from .texts import Texts
 
-# After setting the clock, what it reads back may differ by the request's
-# round trip and the controller's whole-second resolution, nothing more.
-CLOCK_SET_TOLERANCE_S: Final = 5.0
 # A test run shows in the site mode while it goes on, so the journal is read
 # when one ends; this catches anything else (a journal restored from backup).
 JOURNAL_RECHECK: Final = timedelta(hours=1)
@@ -444,36 +440,16 @@ class SetClockFlow(_SiteFixFlow):
     async def _async_fix(
         self, entry: SotPointConfigEntry, controller: DseController
     ) -> str | None:
-        # Assumption (brief): the controller keeps UTC seconds since 1970.
-        target = round(dt_util.utcnow().timestamp())
         try:
-            read_back = await controller.set_clock(target)
-        except HardwareError as err:
-            self._placeholders["error"] = str(err)
-            _journal(entry, "failed", reason=str(err))
-            return "communication"
-        if isinstance(read_back, Unavailable) or (
-            abs(read_back - dt_util.utcnow().timestamp()) > CLOCK_SET_TOLERANCE_S
-        ):
-            shown = (
-                "—"
-                if isinstance(read_back, Unavailable)
-                else _when(dt_util.utc_from_timestamp(read_back))
-            )
+            await entry.runtime_data.control.async_set_clock(None)
+        except ClockNotSetError as err:
+            shown = "—" if err.shown is None else _when(err.shown)
             self._placeholders["controller_time"] = shown
-            _journal(entry, "not_followed")
             return "not_verified"
-        _journal(entry, "done")
-        # Read the new time now so the issue clears before the flow closes.
-        await entry.runtime_data.coordinator.async_refresh()
+        except HomeAssistantError as err:
+            self._placeholders["error"] = str(err)
+            return "communication"
         return None
-
-
-def _journal(entry: SotPointConfigEntry, result: str, **extra: str) -> None:
-    """Write the clock setting down like any other command sent to the set."""
-    entry.runtime_data.journal.add(
-        RecordKind.COMMAND, {"command": "set_clock", "result": result, **extra}
-    )
 
 
 async def async_create_fix_flow(

@@ -102,6 +102,11 @@ class CommandNotFollowedError(HardwareError):
 
 # Commands that may start the engine or put it on load.
 _STARTING = {Command.START, Command.SELECT_TEST_ON_LOAD}
+_TRANSFERS = {Command.TRANSFER_TO_GENERATOR, Command.TRANSFER_TO_MAINS}
+# Commands judged on the instrument page (the alarms before a start; the
+# set's and the grid's voltage and frequency before a transfer), which the
+# regular poll reads only every instrument interval.
+_JUDGED_ON_INSTRUMENTS = _STARTING | _TRANSFERS
 # Commands the maintenance lock blocks: anything that starts, changes mode
 # towards running, or moves the load. Stop and mute stay allowed so a
 # technician can always make the set safe; reset only in Stop (see check).
@@ -302,9 +307,30 @@ class CommandRunner:
                     raise err from None
             return await self._verify(command, on_poll)
 
+    async def judge(
+        self,
+        command: Command,
+        interlocks: Interlocks,
+        on_poll: Callable[[GeneratorState], None] | None = None,
+    ) -> None:
+        """Read the controller afresh and check `command` without sending it.
+
+        For a command that needs others first (a test run off load selects
+        Manual, then starts): refused here, nothing at all is sent.
+        """
+        if self._lock.locked():
+            raise CommandRefusedError(command, RefusalReason.COMMAND_IN_FLIGHT)
+        async with self._lock:
+            state = await self._fresh_state(command)
+            if on_poll is not None:
+                on_poll(state)
+            check(command, state, interlocks)
+
     async def _fresh_state(self, command: Command) -> GeneratorState:
         try:
-            return await self.controller.poll(fresh_alarms=command in _STARTING)
+            return await self.controller.poll(
+                fresh_instruments=command in _JUDGED_ON_INSTRUMENTS
+            )
         except HardwareError as err:
             raise CommandRefusedError(
                 command, RefusalReason.NO_FRESH_READING, str(err)
@@ -317,7 +343,8 @@ class CommandRunner:
         result: bool | None = False
         while time.monotonic() < deadline:
             await asyncio.sleep(self.verify_interval)
-            state = await self.controller.poll()
+            # A transfer shows in the currents, on the instrument page.
+            state = await self.controller.poll(fresh_instruments=command in _TRANSFERS)
             if on_poll is not None:
                 on_poll(state)
             result = followed(command, state)

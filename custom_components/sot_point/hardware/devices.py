@@ -130,14 +130,15 @@ class DseController:
             return frozenset()
         return dse.supported_functions(words)
 
-    async def poll(self, *, fresh_alarms: bool = False) -> GeneratorState:
+    async def poll(self, *, fresh_instruments: bool = False) -> GeneratorState:
         """Read status, and the other groups when due.
 
         A failed status read raises: the controller is not answering, and
         trying the slower groups would only stack more timeouts on the bus.
         A failed instrument or totals read drops just that group's values.
-        `fresh_alarms` reads the instruments with the alarm page now, due or
-        not, and raises if that read fails: a start is judged on them.
+        `fresh_instruments` reads the instruments with the alarm page now,
+        due or not, and raises if that read fails: a start or a transfer is
+        judged on them.
         """
         try:
             if self.identity is None:
@@ -150,11 +151,11 @@ class DseController:
             self.identity = None
             raise
         now = time.monotonic()
-        if fresh_alarms:
+        if fresh_instruments:
             await self._groups["instruments"].refresh(self.connection, self.device_id)
         for name in ("instruments", "totals"):
             group = self._groups[name]
-            if group.due(now) and not (fresh_alarms and name == "instruments"):
+            if group.due(now) and not (fresh_instruments and name == "instruments"):
                 # The error stays in group.error; the group's values are gone.
                 with contextlib.suppress(HardwareError):
                     await group.refresh(self.connection, self.device_id)
