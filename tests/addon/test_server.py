@@ -260,7 +260,7 @@ async def test_request_size_is_bounded(start_app: Start) -> None:
 async def test_status_json_is_the_status_object(start_app: Start) -> None:
     """status.json is what Home Assistant sent; 503 before anything came."""
     raw = status_object()
-    running = await start_app(raw)
+    running = await start_app(raw, options=OPTIONS)
     async with running.session.get(running.url + "/status.json") as response:
         assert await response.json() == raw
         assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -268,6 +268,20 @@ async def test_status_json_is_the_status_object(start_app: Start) -> None:
     status, body, _ = await empty.get("/status.json")
     assert status == 503
     assert "no status yet" in body
+
+
+async def test_status_json_hides_the_fuel_the_page_hides(start_app: Start) -> None:
+    """With fuel autonomy hidden on the page, status.json does not give it away."""
+    raw = status_object()
+    running = await start_app(raw)  # show_fuel_autonomy is off by default
+    _status, page, _ = await running.get("/")
+    assert "61" not in page  # neither the 61.3 h nor the 612 L
+    async with running.session.get(running.url + "/status.json") as response:
+        served = await response.json()
+    assert served["fuel"] == dict.fromkeys(raw["fuel"])
+    assert {k: v for k, v in served.items() if k != "fuel"} == {
+        k: v for k, v in raw.items() if k != "fuel"
+    }
 
 
 async def test_feed_is_atom_with_notices(start_app: Start) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import gc
 import json
 import logging
@@ -35,7 +35,7 @@ from .server import (
     make_app,
     prepare,
 )
-from .settings import Settings
+from .settings import Options, Settings
 from .status import SiteStatus, StatusError, parse_status
 from .store import Saved, StateFile
 from .texts import LANGUAGES, Lang
@@ -67,6 +67,19 @@ def _important(before: SiteStatus | None, after: SiteStatus) -> bool:
     )
 
 
+def public_status(raw: dict[str, Any], options: Options) -> dict[str, Any]:
+    """The status object as `/status.json` serves it: without what the page hides.
+
+    The fuel figures (litres, level, autonomy) are null unless the
+    association chose to show them: the page and its machine-readable twin
+    say the same. The object keeps its shape for whoever reads it.
+    """
+    fuel = raw.get("fuel")
+    if options.show_fuel_autonomy or not isinstance(fuel, dict):
+        return raw
+    return raw | {"fuel": dict.fromkeys(fuel)}
+
+
 class Infopoint:
     """One running info point."""
 
@@ -90,6 +103,10 @@ class Infopoint:
         )
         self._runners: list[web.AppRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._client_task: asyncio.Task[None] | None = None
+        self._started: datetime | None = None
+        self._last_status: datetime | None = None
+        self._stopping = False
         self.ports: dict[str, int] = {}
 
     # State --------------------------------------------------------------
@@ -108,6 +125,8 @@ class Infopoint:
 
     def on_status(self, raw: dict[str, Any]) -> None:
         """A status object from Home Assistant: check, remember, render."""
+        # Heard from Home Assistant, whatever it said (for /healthz).
+        self._last_status = self.clock()
         try:
             status = parse_status(raw)
         except StatusError as err:
@@ -159,9 +178,7 @@ class Infopoint:
             notice(site, options, now), HTML, style_hash=_NOTICE_HASH
         )
         cache["status", ""] = self._status_json()
-        cache["healthz", ""] = prepare(
-            "ok\n", "text/plain; charset=utf-8", cache_control="no-store"
-        )
+        cache["healthz", ""] = self._healthz(now)
         self.pages.replace(cache)
 
     def _status_json(self) -> Prepared:
@@ -173,10 +190,41 @@ class Infopoint:
                 cache_control="no-store",
             )
         return prepare(
-            json.dumps(self._raw, ensure_ascii=False),
+            json.dumps(
+                public_status(self._raw, self.settings.options), ensure_ascii=False
+            ),
             "application/json",
             extra={"Access-Control-Allow-Origin": "*"},
         )
+
+    def _healthz(self, now: datetime) -> Prepared:
+        """200 while the app follows Home Assistant; 503 makes the watchdog act.
+
+        Unhealthy when the client task has ended, or when no status has come
+        for longer than the configured time: a restart then starts the
+        client afresh (the page is served from the saved state meanwhile).
+        """
+        problem = self.health_problem(now)
+        return prepare(
+            "ok\n" if problem is None else f"unhealthy: {problem}\n",
+            "text/plain; charset=utf-8",
+            status=200 if problem is None else 503,
+            cache_control="no-store",
+        )
+
+    def health_problem(self, now: datetime) -> str | None:
+        """Why the app is not healthy now, or None."""
+        task = self._client_task
+        if task is not None and task.done():
+            return "the connection to Home Assistant has stopped"
+        if task is None:
+            return None  # not asked to connect (tests, a page from disk only)
+        last = self._last_status or self._started
+        limit = timedelta(minutes=self.settings.options.status_timeout_minutes)
+        if last is not None and now - last > limit:
+            minutes = int((now - last).total_seconds() // 60)
+            return f"no status from Home Assistant for {minutes} min"
+        return None
 
     def admin_page(self, lang: Lang) -> Prepared:
         """The admin view now (served through ingress only)."""
@@ -198,10 +246,24 @@ class Infopoint:
             ingress = make_app(handler, ("/", *INGRESS_ROUTES))
             await self._serve("ingress", ingress, settings.ingress_port)
         self._tasks.append(asyncio.create_task(self._minutely(), name="infopoint-tick"))
+        self._started = self.clock()
         if connect:
-            self._tasks.append(
-                asyncio.create_task(self.client.run(), name="infopoint-ha")
-            )
+            self._start_client()
+
+    def _start_client(self) -> None:
+        task = asyncio.create_task(self.client.run(), name="infopoint-ha")
+        task.add_done_callback(self._client_ended)
+        self._client_task = task
+        self._tasks.append(task)
+
+    def _client_ended(self, task: asyncio.Task[None]) -> None:
+        """The client ended by itself (it should not): log it, start it again."""
+        if task.cancelled() or self._stopping:
+            return
+        LOGGER.error("the Home Assistant client stopped", exc_info=task.exception())
+        self._tasks.remove(task)
+        self._start_client()
+        self.render()
 
     async def _serve(self, name: str, app: web.Application, port: int) -> None:
         runner = web.AppRunner(app, access_log=None)
@@ -227,6 +289,7 @@ class Infopoint:
 
     async def stop(self) -> None:
         """Stop following, keep the state, close the ports."""
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

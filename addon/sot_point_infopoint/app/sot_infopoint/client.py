@@ -90,11 +90,20 @@ class HomeAssistantClient:
         self._on_connection(self.state)
 
     async def run(self) -> None:
-        """Connect and follow the site until cancelled, reconnecting as needed."""
+        """Connect and follow the site until cancelled, reconnecting as needed.
+
+        Nothing but cancellation ends it: an error nobody foresaw is logged
+        and met like a lost connection, with a wait and a fresh start.
+        """
         attempt = 0
         async with aiohttp.ClientSession() as session:
             while True:
-                subscribed = await self._session(session)
+                try:
+                    subscribed = await self._session(session)
+                except Exception as err:
+                    LOGGER.exception("the connection to Home Assistant failed")
+                    self._set_state(last_error=str(err) or type(err).__name__)
+                    subscribed = False
                 attempt = 0 if subscribed else attempt + 1
                 delay = backoff_delay(attempt)
                 retry_at = self._clock() + timedelta(seconds=delay)
@@ -159,7 +168,11 @@ class HomeAssistantClient:
         async for message in ws:
             if message.type is not aiohttp.WSMsgType.TEXT:
                 break
-            payload = message.json()
+            try:
+                payload = message.json()
+            except ValueError as err:
+                LOGGER.warning("skipping a message that is not JSON: %s", err)
+                continue
             for item in payload if isinstance(payload, list) else [payload]:
                 self._dispatch(item, subscription)
 
@@ -169,7 +182,11 @@ class HomeAssistantClient:
         event = item.get("event")
         if item.get("type") == "event" and isinstance(event, dict):
             self._set_state(last_status_at=self._clock())
-            self._on_status(event)
+            try:
+                self._on_status(event)
+            except Exception:
+                # One status the app cannot show must not end the following.
+                LOGGER.exception("skipping a status the page could not take")
 
     @staticmethod
     async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:

@@ -30,6 +30,9 @@ OFFERS: Final = (
 )
 
 
+DEFAULT_STATUS_TIMEOUT_MIN: Final = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """What the association set in the add-on's configuration tab."""
@@ -37,6 +40,8 @@ class Options:
     site_entry_id: str | None = None
     offers: tuple[str, ...] = OFFERS
     show_fuel_autonomy: bool = False
+    # /healthz answers 503 after this long without a status from Home Assistant.
+    status_timeout_minutes: float = DEFAULT_STATUS_TIMEOUT_MIN
     wifi_name: str | None = None
     public_url: str | None = None
     language: Lang = "sv"
@@ -64,6 +69,7 @@ def options_from(raw: Mapping[str, Any]) -> Options:
         site_entry_id=_text(raw.get("site_entry_id")),
         offers=tuple(name for name in OFFERS if offers.get(name, True)),
         show_fuel_autonomy=bool(raw.get("show_fuel_autonomy", False)),
+        status_timeout_minutes=_minutes(raw.get("status_timeout_minutes")),
         wifi_name=_text(raw.get("wifi_name")),
         public_url=_text(raw.get("public_url")),
         language=language if language in LANGUAGES else "sv",
@@ -168,3 +174,10 @@ def _text(value: Any) -> str | None:
         return None
     stripped = str(value).strip()
     return stripped or None
+
+
+def _minutes(value: Any) -> float:
+    """A positive number of minutes; the default for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return DEFAULT_STATUS_TIMEOUT_MIN

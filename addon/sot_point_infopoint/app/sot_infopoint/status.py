@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+import math
 from typing import Any
 
 SCHEMA = 1
@@ -78,21 +79,38 @@ class SiteStatus:
     notices: tuple[Notice, ...]
 
 
-def parse_status(raw: Mapping[str, Any]) -> SiteStatus:
-    """Read a status object; StatusError when it is not schema 1 or malformed."""
+def parse_status(raw: object) -> SiteStatus:
+    """Read a status object; StatusError when it is not schema 1 or malformed.
+
+    Any JSON value may come in (a message is only as good as its sender);
+    nothing but StatusError leaves this function.
+    """
+    if not isinstance(raw, Mapping):
+        msg = f"a status object must be an object, not {type(raw).__name__}"
+        raise StatusError(msg)
     if raw.get("schema") != SCHEMA:
         msg = f"status schema {raw.get('schema')!r}, this app reads {SCHEMA}"
         raise StatusError(msg)
     try:
         return _parse(raw)
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
         msg = f"malformed status object: {err!r}"
         raise StatusError(msg) from err
 
 
+def _object(value: Any, name: str) -> Mapping[str, Any]:
+    """`value` as an object; an absent one is empty, anything else malformed."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        msg = f"{name} must be an object, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
 def _parse(raw: Mapping[str, Any]) -> SiteStatus:
-    fuel = raw.get("fuel") or {}
-    room = raw.get("warm_room") or {}
+    fuel = _object(raw.get("fuel"), "fuel")
+    room = _object(raw.get("warm_room"), "warm_room")
     mode = raw.get("mode")
     return SiteStatus(
         site=str(raw["site"]),
@@ -105,11 +123,21 @@ def _parse(raw: Mapping[str, Any]) -> SiteStatus:
         on_backup_power=_bool(raw.get("on_backup_power")),
         fuel=Fuel(_number(fuel.get("litres")), _number(fuel.get("autonomy_h"))),
         room_temperature_c=_number(room.get("temperature_c")),
-        notices=tuple(_notice(n) for n in raw.get("notices") or ()),
+        notices=tuple(_notice(n) for n in _list(raw.get("notices"), "notices")),
     )
 
 
-def _notice(raw: Mapping[str, Any]) -> Notice:
+def _list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        msg = f"{name} must be a list, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _notice(value: Any) -> Notice:
+    raw = _object(value, "a notice")
     text_en = raw.get("text_en")
     published = _time(raw["published"])
     if published is None:
@@ -141,4 +169,11 @@ def _bool(value: Any) -> bool | None:
 def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
-    return float(value)
+    if not isinstance(value, int | float):
+        msg = f"a number, not {type(value).__name__}"
+        raise TypeError(msg)
+    number = float(value)
+    if not math.isfinite(number):
+        msg = f"a finite number, not {value!r}"
+        raise ValueError(msg)
+    return number

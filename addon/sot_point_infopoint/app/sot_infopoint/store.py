@@ -23,6 +23,8 @@ from .history import Event
 
 LOGGER = logging.getLogger(__name__)
 STATE_FILE: Final = "state.json"
+# Where an unreadable state file is moved, so the next start begins empty.
+BAD_FILE: Final = "state.json.bad"
 STATE_VERSION: Final = 1
 SAVE_INTERVAL_S: Final = 30.0
 
@@ -53,16 +55,27 @@ class StateFile:
         self.path = data_dir / STATE_FILE
 
     def load(self) -> Saved:
-        """The saved state; an empty one when there is none or it is unreadable."""
+        """The saved state; an empty one when there is none or it is unreadable.
+
+        A damaged file, or valid JSON of the wrong shape, must not keep the
+        page from starting: it is set aside (renamed to `state.json.bad`, for
+        whoever wants to look) and the app starts empty.
+        """
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             return _saved_from(raw)
         except FileNotFoundError:
             return Saved()
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            # A damaged file must not keep the page from starting.
-            LOGGER.warning("ignoring unreadable %s: %s", self.path, err)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            LOGGER.warning("setting aside unreadable %s: %s", self.path, err)
+            self._set_aside()
             return Saved()
+
+    def _set_aside(self) -> None:
+        try:
+            self.path.replace(self.path.with_name(BAD_FILE))
+        except OSError as err:
+            LOGGER.warning("could not set %s aside: %s", self.path, err)
 
     def save(self, saved: Saved) -> None:
         """Write the state beside the file, flush it to disk, rename it over."""
@@ -76,13 +89,24 @@ class StateFile:
         temporary.replace(self.path)
 
 
-def _saved_from(raw: dict[str, Any]) -> Saved:
+def _saved_from(raw: Any) -> Saved:
+    if not isinstance(raw, dict):
+        msg = f"state file holds {type(raw).__name__}, not an object"
+        raise TypeError(msg)
     if raw.get("version") != STATE_VERSION:
         msg = f"state file version {raw.get('version')!r}"
         raise ValueError(msg)
+    status = raw.get("status")
+    if status is not None and not isinstance(status, dict):
+        msg = f"saved status is {type(status).__name__}, not an object"
+        raise TypeError(msg)
+    events = raw.get("events") or []
+    if not isinstance(events, list):
+        msg = f"saved events are {type(events).__name__}, not a list"
+        raise TypeError(msg)
     received = raw.get("received")
     return Saved(
-        status=raw.get("status"),
+        status=status,
         received=datetime.fromisoformat(received) if received else None,
-        events=[Event.from_dict(e) for e in raw.get("events") or ()],
+        events=[Event.from_dict(e) for e in events],
     )
