@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import detection, page, poll
+from . import detection, journal, page, poll
 
-BENCHES = {"poll": poll.run, "detection": detection.run, "page": page.run}
+BENCHES = {
+    "poll": poll.run,
+    "detection": detection.run,
+    "page": page.run,
+    "journal": journal.run,
+}
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -733,25 +734,33 @@ async def test_records_filter_by_time_and_kind(
     assert JournalRecord.from_dict(notices[0].as_dict()) == notices[0]
 
 
-async def test_oldest_records_go_when_the_journal_is_full(
+async def test_a_flood_of_commands_never_pushes_out_what_matters(
     hass: HomeAssistant,
     sim: SimulatedSite,
     loaded: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A flooded journal drops its oldest records, never an open outage."""
-    monkeypatch.setattr(journal_module, "MAX_RECORDS", 5)
+    """Commands and alarms are capped apart; outages and notices all stay.
+
+    An automation refused in a loop fills the journal with commands: the
+    oldest commands go, never an outage, a notice or anything still open.
+    """
+    monkeypatch.setattr(journal_module, "MAX_CAPPED_RECORDS", 5)
     journal = journal_of(loaded)
     sim.site.lose_mains()
     await refresh(hass, loaded)
     outage = journal.open_outage
     assert outage is not None
+    journal.add(RecordKind.NOTICE, {"message": "first"})
     for n in range(10):
-        journal.add(RecordKind.NOTICE, {"message": str(n)})
+        journal.add(RecordKind.COMMAND, {"command": "start", "result": str(n)})
+    journal.add(RecordKind.NOTICE, {"message": "last"})
     kept = journal.records()
-    assert len(kept) == 5
     assert kept[0].id == outage.id
-    assert [r.data["message"] for r in kept[1:]] == ["6", "7", "8", "9"]
+    notices = [r.data["message"] for r in kept if r.kind is RecordKind.NOTICE]
+    assert notices == ["first", "last"]
+    commands = [r.data["result"] for r in kept if r.kind is RecordKind.COMMAND]
+    assert commands == ["5", "6", "7", "8", "9"]
 
 
 async def test_journal_saved_by_a_newer_minor_version_loads(
@@ -803,6 +812,51 @@ async def test_journal_saved_by_a_newer_minor_version_loads(
     assert outage.data["end_uncertain"] is True
     assert outage.data["backup_power_s"] == 10000.0
     assert hass_storage[STORE_KEY]["minor_version"] == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"records": [], "open": []},
+        {"records": {"01A": "an outage"}, "open": {}},
+        ["a", "list"],
+    ],
+)
+async def test_journal_of_the_wrong_shape_is_set_aside(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    sim: SimulatedSite,
+    issue_registry: ir.IssueRegistry,
+    data: Any,
+) -> None:
+    """Valid JSON in the wrong shape: kept beside, a repair says so, the site runs.
+
+    The site sets up with an empty journal and goes on journaling; nothing
+    of the bad file is lost.
+    """
+    hass_storage[STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": STORE_KEY,
+        "data": data,
+    }
+    entry = site_entry(sim)
+    entry.add_to_hass(hass)
+    await set_up(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    journal = journal_of(entry)
+    assert journal.records() == []
+
+    (aside,) = [key for key in hass_storage if key.startswith(f"{STORE_KEY}.wrong")]
+    assert hass_storage[aside]["data"] == {"journal": data}
+    issue = issue_registry.async_get_issue(DOMAIN, f"journal_set_aside_{ENTRY_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert aside in issue.translation_placeholders["path"]
+
+    sim.site.lose_mains()
+    await refresh(hass, entry)
+    assert journal.open_outage is not None
 
 
 @pytest.mark.parametrize("version", [0, 2])

@@ -258,6 +258,34 @@ def test_alarm_raised_then_cleared_is_one_record() -> None:
     ]
 
 
+def test_flapping_alarm_is_one_record_with_a_count() -> None:
+    """An alarm that clears and comes back every 5 s for ten minutes: one record.
+
+    Counted, not 120 records, and phones are told of it once; after it stays
+    away for more than a minute, a new occurrence is a new record.
+    """
+    site = Site()
+    door = (Alarm("low_fuel_level", AlarmCondition.WARNING),)
+    site.poll(0, generator())
+    second = 5
+    for _ in range(120):
+        site.poll(second, generator(alarms=door))
+        site.poll(second + 2.5, generator())
+        second += 5
+    alarm = site.only(RecordKind.ALARM)
+    data = cast(AlarmData, alarm.data)
+    assert data["count"] == 120
+    assert data["raised"] == iso(5)
+    assert data["cleared"] == iso(second - 5 + 2.5)
+    raised = [e for e in site.events if e[1]["action"] == "raised"]
+    assert len(raised) == 1
+
+    site.poll(second + 120, generator(alarms=door))
+    alarms = [r for r in site.records.values() if r.kind is RecordKind.ALARM]
+    assert len(alarms) == 2
+    assert cast(AlarmData, alarms[-1].data)["count"] == 1
+
+
 def test_alarm_page_not_read_changes_nothing() -> None:
     """A poll without the alarm page neither raises nor clears anything."""
     site = Site()

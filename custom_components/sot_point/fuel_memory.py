@@ -30,7 +30,7 @@ class FuelMemory:
         """Remember `tracker`'s estimate under the site's entry id."""
         self._tracker = tracker
         self._store: Store[dict[str, Any]] = Store(
-            hass, FUEL_STORE_VERSION, f"{DOMAIN}.{entry_id}.fuel"
+            hass, FUEL_STORE_VERSION, f"{DOMAIN}.{entry_id}.fuel", atomic_writes=True
         )
 
     async def async_load(self) -> None:

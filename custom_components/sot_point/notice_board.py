@@ -38,7 +38,10 @@ class NoticeBoard:
         """Prepare an empty board; `async_load` reads the stored notices."""
         self.hass = hass
         self._store: Store[dict[str, Any]] = Store(
-            hass, NOTICE_STORE_VERSION, f"{DOMAIN}.{entry_id}.notices"
+            hass,
+            NOTICE_STORE_VERSION,
+            f"{DOMAIN}.{entry_id}.notices",
+            atomic_writes=True,
         )
         self._notices: list[Notice] = []
         self._listeners: list[NoticeListener] = []

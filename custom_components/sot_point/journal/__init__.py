@@ -153,6 +153,14 @@ class Journal:
         self._sync_open_records()
         return self._record(outage_id)
 
+    @property
+    def last_ended_outage(self) -> JournalRecord | None:
+        """The record of the last outage that has ended, if any."""
+        for record in reversed(self._records):
+            if record.kind is RecordKind.OUTAGE and record.data.get("ended"):
+                return record
+        return None
+
     def _record(self, record_id: str) -> JournalRecord:
         return self._records[self._index[record_id]]
 

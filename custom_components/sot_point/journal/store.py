@@ -12,20 +12,30 @@ from typing import Any, Final, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import UnsupportedStorageVersionError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER
-from ..rules.records import JournalRecord
+from ..rules.records import JournalRecord, RecordKind
 
 STORAGE_VERSION: Final = 1
 STORAGE_MINOR_VERSION: Final = 1
+# The longest a record waits in memory before it is on disk: a pulled plug
+# loses at most this much of the journal (outage figures: PROGRESS_SAVE_INTERVAL).
 SAVE_DELAY_S: Final = 10.0
+# The repair issue of a journal set aside for its shape.
+JOURNAL_SET_ASIDE: Final = "journal_set_aside"
 # An outage's running totals are worth keeping if Home Assistant dies without
 # a clean stop, but not worth a disk write every second.
 PROGRESS_SAVE_INTERVAL: Final = timedelta(minutes=5)
-# Decades of outages, test runs and commands; only a fault that floods the
-# journal (an alarm flapping every second) reaches this, and then the oldest go.
-MAX_RECORDS: Final = 20_000
+# What the site is accountable for (outages, start attempts and failures,
+# test runs, fuel deliveries, maintenance, notices) is never pruned: a busy
+# site adds a few hundred a year. Commands, refusals and alarms can come in
+# floods (an automation refused in a loop, an alarm flapping), so they are
+# capped on their own, and the oldest of them go first.
+CAPPED_KINDS: Final = frozenset({RecordKind.COMMAND, RecordKind.ALARM})
+MAX_CAPPED_RECORDS: Final = 10_000
 
 
 class JournalStore(Store[dict[str, Any]]):
@@ -33,11 +43,15 @@ class JournalStore(Store[dict[str, Any]]):
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """The journal file of one site's config entry."""
+        self._entry_id = entry_id
         super().__init__(
             hass,
             STORAGE_VERSION,
             f"{DOMAIN}.{entry_id}.journal",
             minor_version=STORAGE_MINOR_VERSION,
+            # Written beside, flushed to disk and renamed over: a power cut
+            # in the middle of a save leaves the previous file whole.
+            atomic_writes=True,
         )
 
     @override
@@ -66,7 +80,7 @@ class JournalStore(Store[dict[str, Any]]):
         journals in memory until Home Assistant stops.
         """
         try:
-            return await self.async_load()
+            stored = await self.async_load()
         except UnsupportedStorageVersionError, NotImplementedError:
             LOGGER.error(
                 "%s: cannot read the stored journal (saved by another version "
@@ -76,6 +90,47 @@ class JournalStore(Store[dict[str, Any]]):
             )
             self.make_read_only()
             return None
+        if stored is None or _good_shape(stored):
+            return stored
+        await self._async_set_aside(stored, site)
+        return None
+
+    async def _async_set_aside(self, stored: object, site: str) -> None:
+        """Keep a journal of the wrong shape beside, tell people, start empty.
+
+        As Home Assistant does with a file that is not JSON at all: the site
+        must start, and nothing is thrown away.
+        """
+        moment = dt_util.utcnow().strftime("%Y%m%dT%H%M%SZ")
+        aside: Store[dict[str, Any]] = Store(
+            self.hass, 1, f"{self.key}.wrong_shape.{moment}", atomic_writes=True
+        )
+        # Under a key of its own: the stored value may be any JSON at all.
+        await aside.async_save({"journal": stored})
+        LOGGER.error(
+            "%s: the stored journal is not in the shape SOT Point writes; it "
+            "was set aside as %s and the site starts with an empty journal",
+            site,
+            aside.path,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{JOURNAL_SET_ASIDE}_{self._entry_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=JOURNAL_SET_ASIDE,
+            translation_placeholders={"site": site, "path": aside.path},
+        )
+
+
+def _good_shape(stored: object) -> bool:
+    """Whether stored data has the journal's shape (the records are read one by one)."""
+    if not isinstance(stored, dict):
+        return False
+    records, opened = stored.get("records"), stored.get("open")
+    return isinstance(records, list | None) and isinstance(opened, dict | None)
 
 
 def stored_records(stored: Mapping[str, Any], site: str) -> list[JournalRecord]:
@@ -99,16 +154,19 @@ def data_to_store(
 def pruned(
     records: Sequence[JournalRecord], keep: Collection[str]
 ) -> list[JournalRecord] | None:
-    """The records without the oldest beyond MAX_RECORDS; None if none go.
+    """The records without the oldest capped ones beyond the cap; None if none go.
 
-    Records whose id is in `keep` (those still open) stay whatever their age.
+    Only CAPPED_KINDS are pruned; records whose id is in `keep` (those
+    still open) stay whatever their age.
     """
-    excess = len(records) - MAX_RECORDS
+    if len(records) <= MAX_CAPPED_RECORDS:
+        return None  # cannot be over the cap: no need to count
+    excess = sum(r.kind in CAPPED_KINDS for r in records) - MAX_CAPPED_RECORDS
     if excess <= 0:
         return None
     kept: list[JournalRecord] = []
     for record in records:
-        if excess > 0 and record.id not in keep:
+        if excess > 0 and record.kind in CAPPED_KINDS and record.id not in keep:
             excess -= 1
             continue
         kept.append(record)

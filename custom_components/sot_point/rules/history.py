@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Container, Mapping
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from ..const import (
@@ -47,6 +47,8 @@ from .words import word
 # is one record however many ways it shows (alarm, then no backup).
 _FAILURE_MEMORY: Final = 20
 _AT_REST: Final = frozenset({EngineState.STOPPED, EngineState.AT_REST})
+# An alarm raised again this soon after it cleared is the same one, flapping.
+FLAP_WINDOW: Final = timedelta(minutes=1)
 # The alarm record's fields its events repeat.
 _ALARM_FIELDS: Final = ("alarm", "condition", "stops_engine")
 
@@ -209,12 +211,25 @@ class SiteHistory:
     def _raise_alarm(
         self, state: SiteState, key: str, condition: AlarmCondition
     ) -> None:
+        recent = self._open.recent_clears.pop(key, None)
+        if recent is not None and state.updated - recent[1] <= FLAP_WINDOW:
+            # Back within a minute: the same occurrence, flapping. One record
+            # with a count, and no new announcement to ring every phone again.
+            record_id, _cleared, raised = recent
+            self._update(
+                record_id,
+                AlarmData(condition=word(condition), cleared=None, count=raised + 1),
+            )
+            self._open.alarms[key] = record_id
+            self._open.raises[key] = raised + 1
+            return
         data = AlarmData(
             alarm=key,
             condition=word(condition),
             stops_engine=condition.stops_engine,
             raised=state.updated.isoformat(),
             cleared=None,
+            count=1,
             acknowledged=None,
             acknowledged_by=None,
             acknowledged_by_name=None,
@@ -225,6 +240,8 @@ class SiteHistory:
 
     def _clear_alarm(self, state: SiteState, key: str) -> None:
         record_id = self._open.alarms.pop(key)
+        raised = self._open.raises.pop(key, 1)
+        self._open.recent_clears[key] = (record_id, state.updated, raised)
         self._update(record_id, AlarmData(cleared=state.updated.isoformat()))
         self._announce(_alarm_event(record_id, "cleared"))
 

@@ -195,6 +195,11 @@ class OpenState:
     previous_update: datetime | None = None
     last_engine: EngineState | None = None
     last_mode: SiteMode | None = None
+    # Not stored: alarms cleared lately (record id, when, times raised), so
+    # one that comes back within a minute reopens its record; and how often
+    # each open alarm was raised.
+    recent_clears: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    raises: dict[str, int] = field(default_factory=dict)
 
     def record_ids(self) -> set[str]:
         """The records still open."""

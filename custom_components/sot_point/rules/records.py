@@ -197,6 +197,9 @@ class AlarmData(TypedDict, total=False):
     stops_engine: bool
     raised: str
     cleared: str | None
+    # How often it was raised: an alarm that clears and comes back within
+    # a minute (a flapping contact) stays one record, counted.
+    count: int
     acknowledged: str | None
     acknowledged_by: str | None
     acknowledged_by_name: str | None
