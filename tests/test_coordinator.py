@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from homeassistant.config_entries import ConfigEntryState
@@ -31,15 +30,6 @@ OTHER_SERIAL = 1_730_777
 GATEWAY_NO_RESPONSE = 11  # Modbus exception: nothing answers behind the gateway
 
 
-async def _connections_closed(sim: SimulatedSite) -> bool:
-    """Whether the simulator sees no client connection within a second."""
-    for _ in range(100):
-        if sim.connections == 0:
-            return True
-        await asyncio.sleep(0.01)
-    return False
-
-
 def _unplug(sim: SimulatedSite, unit: int) -> None:
     """The gateway finds nothing at `unit` on its bus (exception 11)."""
     sim.faults.exception_code = GATEWAY_NO_RESPONSE
@@ -47,18 +37,27 @@ def _unplug(sim: SimulatedSite, unit: int) -> None:
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
 
 
-async def test_silent_only_device_retries_setup_and_leaves_nothing_open(
+async def test_silent_only_device_sets_up_unavailable_and_is_found_later(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
-    """The gateway answers but the controller does not: retry, connection closed."""
+    """The gateway answers but the controller does not yet: set up, unavailable.
+
+    Home Assistant often boots on the generator before the controller's
+    gateway is up: the site must not wait for a setup retry, and its
+    entities come alive with the first poll that reaches the controller.
+    """
     _unplug(sim, sim.site.config.units.dse)
     entry = site_entry(sim, devices=(SUBENTRY_GENERATOR,))
-    await load_site(hass, entry, must_load=False)
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    await load_site(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
     assert sim.faults.counts[FaultKind.EXCEPTION] >= 1
-    # The first try opened a connection to the gateway; it must not linger
-    # while Home Assistant waits to try again.
-    assert await _connections_closed(sim)
+    assert state_of(hass, SITE) == STATE_UNAVAILABLE
+    assert state_of(hass, "select.generator_mode") == STATE_UNAVAILABLE
+
+    sim.faults.disable()
+    await refresh(hass, entry)
+    assert state_of(hass, SITE) == "normal"
+    assert state_of(hass, "select.generator_mode") == "auto"
 
 
 async def test_every_device_silent_makes_everything_unavailable(

@@ -212,6 +212,27 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         )
         self.async_set_updated_data(self._site_state(snapshots))
 
+    @callback
+    def async_set_unanswered(self) -> None:
+        """Hold a state in which no device has answered yet, as data.
+
+        For a setup whose first poll found nothing (Home Assistant booted on
+        the generator before the gateway did): the site sets up all the same,
+        every device's entities unavailable, and the regular poll finds them.
+        The observers (the journal) are not told: nothing was seen.
+        """
+        failed = frozenset(
+            handle.subentry.subentry_id for handle in self.devices.values()
+        )
+        snapshots = Snapshots(
+            generator=None,
+            io=None,
+            transfer_switch=None,
+            failed=failed,
+            wrong_devices={},
+        )
+        self.data = self.tracker.update(snapshots, dt_util.utcnow())
+
     def _site_state(self, snapshots: Snapshots) -> SiteState:
         """Fold the devices' snapshots into the site's state; tell the observers."""
         self._snapshots = snapshots

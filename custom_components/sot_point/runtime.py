@@ -161,8 +161,8 @@ def site_of(coordinator: SotPointCoordinator) -> SotPointData:
 async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointData:
     """Build a site's parts, wire the observers, and poll it once.
 
-    Raises ConfigEntryNotReady, having closed what it opened, when no device
-    of the site answers; Home Assistant then tries again later.
+    A site none of whose devices answers yet sets up all the same, with
+    every entity unavailable until its device answers.
     """
     pool = ConnectionPool()
     coordinator = SotPointCoordinator(hass, entry, pool)
@@ -182,9 +182,10 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:
-        # Setup is retried later; close what the first try opened.
-        await coordinator.async_shutdown()
-        raise
+        # No device answers yet. The site sets up all the same (Home
+        # Assistant often boots on the generator before the gateway does),
+        # its entities unavailable until their devices answer a later poll.
+        coordinator.async_set_unanswered()
     notices = NoticeBoard(hass, entry.entry_id)
     await notices.async_load()
     english_names: dict[str, str] = {}

@@ -47,6 +47,7 @@ from ..rules.records import (
 )
 from ..rules.site import SiteState
 from ..texts import async_load_texts
+from .mains_memory import MainsSeenGood
 from .store import (
     PROGRESS_SAVE_INTERVAL,
     SAVE_DELAY_S,
@@ -71,6 +72,7 @@ class Journal:
         self._index: dict[str, int] = {}
         self._history = SiteHistory(ulid_now)
         self._progress_saved: datetime | None = None
+        self._mains = MainsSeenGood(hass, entry.entry_id)
 
     # -- loading and saving -------------------------------------------------------
 
@@ -79,6 +81,7 @@ class Journal:
         stored = await self._store.async_load_journal(self._site)
         if stored:
             self._restore(stored)
+        self._history.note_start(dt_util.utcnow(), await self._mains.async_load())
         await async_load_texts(self._hass)
         self._entry.async_on_unload(
             self._hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_on_stop)
@@ -92,6 +95,7 @@ class Journal:
     async def async_flush(self) -> None:
         """Write the journal now (unload, Home Assistant stopping)."""
         await self._store.async_save(self._data_to_save())
+        await self._mains.async_flush()
 
     async def _async_on_stop(self, _event: Event) -> None:
         await self.async_flush()
@@ -305,6 +309,8 @@ class Journal:
         try:
             self._apply(self._history.observe(state))
             self._save_progress(state.updated)
+            if state.mains_available:
+                self._mains.seen_good(state.updated)
         except Exception:
             LOGGER.exception("%s: journal could not record", self._site)
 

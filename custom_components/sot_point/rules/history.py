@@ -61,6 +61,7 @@ class SiteHistory:
         self._new_id = new_id
         self._open = OpenState()
         self._changes = Changes()
+        self._boot: tuple[datetime, datetime | None] | None = None
 
     # -- what is open -------------------------------------------------------------
 
@@ -154,8 +155,19 @@ class SiteHistory:
 
     # outages
 
+    def note_start(self, started: datetime, mains_last_good: datetime | None) -> None:
+        """Home Assistant (or the site) starts at `started`.
+
+        An outage first seen now began after `mains_last_good` (the last
+        moment the mains was seen good, as stored), or, when that is not
+        known, at the latest `started`.
+        """
+        self._boot = (started, mains_last_good)
+
     def _observe_outage(self, state: SiteState) -> None:
         outage = self._open.outage
+        if state.outage_started is not None and outage is None and not self._watched:
+            outage = self._begin_outage_before_start(state)
         if state.outage_started is not None:
             outage = outage or self._begin_outage(state, state.outage_started)
             if outage.advance(state, watched=self._watched, bridge=True):
@@ -165,8 +177,25 @@ class SiteHistory:
             # a restart says nothing about the grid.
             self._end_outage(outage, state)
 
-    def _begin_outage(self, state: SiteState, started: datetime) -> OpenOutage:
-        data = OutageData(started=started.isoformat(), ended=None)
+    def _begin_outage_before_start(self, state: SiteState) -> OpenOutage:
+        """The first reading after a start shows the mains already lost.
+
+        Not a new outage at this moment: it began while nobody watched, after
+        the mains was last seen good. That moment is the record's start, so
+        it is never later than the true one, and the record says so.
+        """
+        booted, last_good = self._boot or (state.updated, None)
+        started = min(last_good or booted, state.outage_started or state.updated)
+        return self._begin_outage(
+            state,
+            started,
+            OutageData(start_uncertain=True, started_by=booted.isoformat()),
+        )
+
+    def _begin_outage(
+        self, state: SiteState, started: datetime, extra: OutageData | None = None
+    ) -> OpenOutage:
+        data = OutageData(started=started.isoformat(), ended=None) | (extra or {})
         record_id = self._append(RecordKind.OUTAGE, started, data)
         self._open.outage = OpenOutage(
             record_id=record_id,

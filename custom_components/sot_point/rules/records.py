@@ -136,6 +136,11 @@ class OutageData(TypedDict, total=False):
 
     started: str
     ended: str | None
+    # First seen when Home Assistant started with the mains already gone:
+    # `started` is the last moment it saw the mains good (or its start), and
+    # the outage began between that and `started_by`.
+    start_uncertain: bool
+    started_by: str
     time_to_backup_s: float | None
     backup_power_s: float
     fuel_start_l: float | None
