@@ -811,7 +811,46 @@ async def test_journal_saved_by_a_newer_minor_version_loads(
     outage = journal.records(kinds={RecordKind.OUTAGE})[0]
     assert outage.data["end_uncertain"] is True
     assert outage.data["backup_power_s"] == 10000.0
-    assert hass_storage[STORE_KEY]["minor_version"] == 1
+    assert hass_storage[STORE_KEY]["minor_version"] == 2
+
+
+async def test_journal_of_version_1_1_migrates(
+    hass: HomeAssistant, hass_storage: dict[str, Any], sim: SimulatedSite
+) -> None:
+    """A journal from before alarm counts: each alarm counted once, all else kept."""
+    alarm = {
+        "id": "01A",
+        "kind": "alarm",
+        "at": "2025-12-24T15:00:00+00:00",
+        "data": {
+            "alarm": "low_fuel_level",
+            "condition": "warning",
+            "stops_engine": False,
+            "raised": "2025-12-24T15:00:00+00:00",
+            "cleared": "2025-12-24T15:10:00+00:00",
+        },
+    }
+    delivery = {
+        "id": "01B",
+        "kind": "fuel_delivery",
+        "at": "2025-12-26T10:00:00+00:00",
+        "data": {"litres": 800},
+    }
+    hass_storage[STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": STORE_KEY,
+        "data": {"records": [alarm, delivery], "open": {}},
+    }
+    entry = site_entry(sim)
+    entry.add_to_hass(hass)
+    await set_up(hass, entry)
+    journal = journal_of(entry)
+    migrated, kept = journal.records()
+    assert migrated.data == alarm["data"] | {"count": 1}
+    assert kept.data == {"litres": 800}
+    await journal.async_flush()
+    assert hass_storage[STORE_KEY]["minor_version"] == 2
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ from ..const import DOMAIN, LOGGER
 from ..rules.records import JournalRecord, RecordKind
 
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 1
+# 1.2: alarm records carry a count (how often a flapping alarm came back).
+STORAGE_MINOR_VERSION: Final = 2
 # The longest a record waits in memory before it is on disk: a pulled plug
 # loses at most this much of the journal (outage figures: PROGRESS_SAVE_INTERVAL).
 SAVE_DELAY_S: Final = 10.0
@@ -68,6 +69,8 @@ class JournalStore(Store[dict[str, Any]]):
         as it is. A new major version adds its conversion here.
         """
         if old_major_version == 1:
+            if old_minor_version < 2:
+                return _with_alarm_counts(old_data)
             return old_data
         msg = f"journal storage version {old_major_version}.{old_minor_version}"
         raise NotImplementedError(msg)
@@ -123,6 +126,24 @@ class JournalStore(Store[dict[str, Any]]):
             translation_key=JOURNAL_SET_ASIDE,
             translation_placeholders={"site": site, "path": aside.path},
         )
+
+
+def _with_alarm_counts(old_data: dict[str, Any]) -> dict[str, Any]:
+    """1.1 to 1.2: each alarm record raised once, as it was then."""
+    records = old_data.get("records") if isinstance(old_data, dict) else None
+    if not isinstance(records, list):
+        return old_data  # the shape check after loading sets it aside
+    return old_data | {
+        "records": [
+            raw | {"data": raw.get("data", {}) | {"count": 1}}
+            if isinstance(raw, dict)
+            and raw.get("kind") == "alarm"
+            and isinstance(raw.get("data", {}), dict)
+            and "count" not in raw.get("data", {})
+            else raw
+            for raw in records
+        ]
+    }
 
 
 def _good_shape(stored: object) -> bool:
