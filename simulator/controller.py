@@ -194,13 +194,18 @@ class AmfController:
     _inputs: Inputs = field(default_factory=Inputs)
 
     def __post_init__(self) -> None:
-        """Build the alarm slots for the configured model; start the clock."""
+        """Build the alarm slots for the configured model; start clock and totals."""
         self.alarms = AlarmTable(self.config.model_code)
         start = self.config.clock_start
         if start is None:
             start = time.time()
         self.clock = Clock(start + self.config.clock_offset_s)
         self.maintenance_due = self.config.maintenance_due_in_s
+        self.counters = Counters(
+            run_seconds=self.config.history_run_hours * 3600.0,
+            energy_kwh=self.config.history_energy_kwh,
+            starts=self.config.history_starts,
+        )
 
     # -- reading -----------------------------------------------------------
 

@@ -17,10 +17,14 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.sot_point.const import DOMAIN, EVENT_OUTAGE_STARTED
 from custom_components.sot_point.hardware.state import EngineState
+from custom_components.sot_point.journal import JournalRecord
 from custom_components.sot_point.rules.records import parse_time
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
@@ -39,6 +43,12 @@ def _device_entities(hass: HomeAssistant) -> list[str]:
         for entity in er.async_entries_for_config_entry(er.async_get(hass), ENTRY_ID)
         if entity.config_subentry_id is not None and not entity.disabled
     ]
+
+
+def _open_outage(entry: MockConfigEntry) -> JournalRecord | None:
+    """The journal's open outage now (read afresh each time)."""
+    outage: JournalRecord | None = entry.runtime_data.journal.open_outage
+    return outage
 
 
 def _stored_mains(at: str) -> dict[str, Any]:
@@ -70,12 +80,12 @@ async def test_boot_into_an_outage_with_the_gateway_silent_at_first(
     silent = _device_entities(hass)
     assert len(silent) > 20
     assert {state_of(hass, e) for e in silent} == {STATE_UNAVAILABLE}
-    assert entry.runtime_data.journal.open_outage is None
+    assert _open_outage(entry) is None
     assert announced == []
 
     sim.faults.disable()  # the gateway has booted too
     await refresh(hass, entry)
-    outage = entry.runtime_data.journal.open_outage
+    outage = _open_outage(entry)
     assert outage is not None
     assert outage.at == last_good
     assert outage.data["start_uncertain"] is True

@@ -30,6 +30,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sot_point import device_check
+from custom_components.sot_point.config_flow import async_subentry_title
 from custom_components.sot_point.const import (
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
@@ -55,6 +56,7 @@ from custom_components.sot_point.const import (
     CONF_TANK_USABLE,
     CONF_TEMPERATURE_ADDRESS,
     CONF_UNIT_ID,
+    CONNECTION_RTU,
     CONNECTION_TCP,
     DEFAULT_DSE_REQUEST_GAP,
     DEFAULT_OPTIONS,
@@ -188,6 +190,28 @@ def assert_translated(result: FlowResult[Any, Any], path: tuple[str, ...]) -> No
             assert set(PLACEHOLDER.findall(text)) <= given, text
 
 
+# Words that belong to one kind of link: an error on the network form must not
+# send the technician to the serial adapter, nor one on the serial form to the
+# host or the network.
+SERIAL_WORDS = ("serial", "adapter", "rs485", "baud", "seriell", "usb")
+NETWORK_WORDS = ("host", "network", "gateway", "värd", "nätverk", "ip-adress")
+FORM_WORDS = {
+    "tcp": SERIAL_WORDS,
+    "search_tcp": SERIAL_WORDS,
+    "rtu": NETWORK_WORDS,
+    "search_rtu": NETWORK_WORDS,
+}
+
+
+def assert_error_fits_form(result: FlowResult[Any, Any], kind: str) -> None:
+    """An error shown on a link form speaks of that form's kind of link."""
+    wrong = FORM_WORDS.get(str(result.get("step_id")), ())
+    for error in (result.get("errors") or {}).values():
+        for language, texts in TEXTS.items():
+            text = texts["config_subentries"][kind]["error"][error].lower()
+            assert not [w for w in wrong if w in text], (language, error, text)
+
+
 class SubFlow:
     """Drives one subentry flow and checks every answer's texts and form."""
 
@@ -221,6 +245,7 @@ class SubFlow:
 
     def _checked(self, result: SubentryFlowResult) -> SubentryFlowResult:
         assert_translated(result, ("config_subentries", self.kind))
+        assert_error_fits_form(result, self.kind)
         if result["type"] is FlowResultType.FORM and result["data_schema"]:
             suggested(result)  # the frontend must be able to draw it
         self.result = result
@@ -462,7 +487,7 @@ async def test_generator_over_tcp_is_read_then_added(
 
     result = await flow.send({})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"{MODEL} (serial {SERIAL})"
+    assert result["title"] == f"Generator {MODEL} · serial number {SERIAL}"
     assert result["unique_id"] == SERIAL
     added = only_subentry(site, SUBENTRY_GENERATOR)
     assert dict(added.data) == {
@@ -738,7 +763,7 @@ async def test_rtu_silent_bus_is_timeout(
         result = await flow.send(
             {CONF_SERIAL_PORT: port, CONF_PARITY: "N", CONF_STOPBITS: "1"}
         )
-        assert errors(result) == {"base": "nothing_found"}
+        assert errors(result) == {"base": "serial_nothing_found"}
     finally:
         os.close(controller)
         os.close(device)
@@ -769,7 +794,7 @@ async def test_io_module_is_read_then_added(
 
     result = await flow.send({})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"I/O module {LOOPBACK}:{sim.port} unit 1"
+    assert result["title"] == f"I/O module · {LOOPBACK}:{sim.port} unit 1"
     assert result["unique_id"] == f"{LOOPBACK}:{sim.port}-1"
     assert result["data"] == {**stored_tcp(sim.port, 1), **IO_INPUTS}
 
@@ -935,7 +960,7 @@ async def test_transfer_switch_is_read_then_added(
 
     result = await flow.send({})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Transfer switch {LOOPBACK}:{sim.port} unit 2"
+    assert result["title"] == f"Transfer switch ATyS · {LOOPBACK}:{sim.port} unit 2"
     assert result["unique_id"] == f"{LOOPBACK}:{sim.port}-2"
     assert result["data"] == stored_tcp(sim.port, 2)
 
@@ -1052,7 +1077,8 @@ async def test_reconfigure_io_module_moves_title_and_inputs(
     assert result["reason"] == "reconfigure_successful"
     moved = only_subentry(entry, SUBENTRY_IO_MODULE)
     assert moved.subentry_id == device.subentry_id
-    assert moved.title == f"I/O module {LOOPBACK}:{sim.port} unit 1"
+    # Made by version 0.1, so the flow's: it becomes the new kind of title.
+    assert moved.title == f"I/O module · {LOOPBACK}:{sim.port} unit 1"
     assert moved.unique_id == f"{LOOPBACK}:{sim.port}-1"
     assert dict(moved.data) == {**stored_tcp(sim.port, 1), **new_inputs}
 
@@ -1145,3 +1171,180 @@ async def test_adding_to_running_site_borrows_its_connection(
     assert len(entry.subentries) == 2
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+# --- What a person reads -------------------------------------------------------
+
+
+# The link form each error key is shown on: "tcp" the network forms, "rtu" the
+# serial ones, "any" either, "inputs" the I/O module's inputs form.
+ERROR_FORMS = {
+    "host_required": "tcp",
+    "cannot_connect": "tcp",
+    "no_device": "tcp",
+    "nothing_found": "tcp",
+    "serial_port_not_found": "rtu",
+    "serial_port_unusable": "rtu",
+    "timeout": "rtu",
+    "serial_nothing_found": "rtu",
+    "not_dse": "any",
+    "not_transfer_switch": "any",
+    "illegal_address": "any",
+    "illegal_function": "any",
+    "device_error": "any",
+    "nothing_configured": "inputs",
+}
+
+
+def test_every_error_speaks_of_the_form_it_is_on() -> None:
+    """The network form's errors name the host and port, the serial form's the adapter.
+
+    Every error key of every device flow is placed on its form here, so a new
+    key must say where it is shown before its text passes.
+    """
+    forbidden = {
+        "tcp": SERIAL_WORDS,
+        "rtu": NETWORK_WORDS,
+        "any": SERIAL_WORDS + NETWORK_WORDS,
+        "inputs": (),
+    }
+    for language, texts in TEXTS.items():
+        for kind, section in texts["config_subentries"].items():
+            for key, text in section["error"].items():
+                wrong = [w for w in forbidden[ERROR_FORMS[key]] if w in text.lower()]
+                assert not wrong, (language, kind, key, text)
+    for texts in TEXTS.values():
+        for kind in ("generator", "io_module", "transfer_switch"):
+            shown = texts["config_subentries"][kind]["error"]
+            assert "host" in PLACEHOLDER.findall(shown["cannot_connect"])
+            assert "serial_port" in PLACEHOLDER.findall(shown["timeout"])
+
+
+async def test_serial_port_that_will_not_open(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """A port that exists but is no serial port: the error names the adapter."""
+    pytest.importorskip("serial")
+    flow = SubFlow(hass, site, SUBENTRY_TRANSFER_SWITCH)
+    await flow.start()
+    await flow.choose("rtu")
+    result = await flow.send(
+        {
+            CONF_SERIAL_PORT: "/dev/null",
+            CONF_BAUDRATE: "19200",
+            CONF_PARITY: "N",
+            CONF_STOPBITS: "1",
+            CONF_UNIT_ID: 2,
+        }
+    )
+    assert result["step_id"] == "rtu"
+    assert errors(result) == {"base": "serial_port_unusable"}
+    assert placeholders(result)["serial_port"] == "/dev/null"
+
+
+async def test_network_error_names_host_and_port(
+    hass: HomeAssistant, site: MockConfigEntry, closed_port: int
+) -> None:
+    """Nothing listening: the network form says where it tried."""
+    flow = SubFlow(hass, site, SUBENTRY_TRANSFER_SWITCH)
+    await flow.start()
+    await flow.choose("tcp")
+    result = await flow.send(tcp(closed_port, 2))
+    assert errors(result) == {"base": "cannot_connect"}
+    shown = placeholders(result)
+    assert (shown["host"], shown["port"]) == (LOOPBACK, str(closed_port))
+    text = TEXTS["sv"]["config_subentries"]["transfer_switch"]["error"]
+    assert (
+        text["cannot_connect"]
+        .format(**shown)
+        .startswith(f"Det gick inte att ansluta till {LOOPBACK} port {closed_port}.")
+    )
+
+
+async def _add(
+    hass: HomeAssistant, site: MockConfigEntry, kind: str, link: dict[str, Any]
+) -> str:
+    """Add a device through its flow; the title it got."""
+    flow = SubFlow(hass, site, kind)
+    await flow.start()
+    await flow.choose("tcp")
+    result = await flow.send(link)
+    if kind == SUBENTRY_IO_MODULE:
+        result = await flow.send(IO_INPUTS)
+    result = await flow.send({})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    return str(result["title"])
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        (
+            "sv",
+            (
+                f"Reservkraft {MODEL} · serienummer {SERIAL}",
+                "I/O-modul · {address} enhet 1",
+                "Omkopplare ATyS · {address} enhet 2",
+            ),
+        ),
+        (
+            "en",
+            (
+                f"Generator {MODEL} · serial number {SERIAL}",
+                "I/O module · {address} unit 1",
+                "Transfer switch ATyS · {address} unit 2",
+            ),
+        ),
+    ],
+)
+async def test_titles_in_home_assistants_language(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    sim: SimulatedSite,
+    language: str,
+    titles: tuple[str, str, str],
+) -> None:
+    """Each device is titled with what it is and where, in the language of the day."""
+    hass.config.language = language
+    address = f"{LOOPBACK}:{sim.port}"
+    assert await _add(hass, site, SUBENTRY_GENERATOR, tcp(sim.port, 10)) == titles[0]
+    assert await _add(hass, site, SUBENTRY_IO_MODULE, tcp(sim.port, 1)) == titles[
+        1
+    ].format(address=address)
+    assert await _add(hass, site, SUBENTRY_TRANSFER_SWITCH, tcp(sim.port, 2)) == titles[
+        2
+    ].format(address=address)
+    assert sorted(s.title for s in site.subentries.values()) == sorted(
+        [titles[0], *(t.format(address=address) for t in titles[1:])]
+    )
+
+
+async def test_title_names_modbus_port_only_when_not_502(hass: HomeAssistant) -> None:
+    """The usual port goes without saying; a serial device is named by its port."""
+    hass.config.language = "sv"
+    assert (
+        await async_subentry_title(
+            hass,
+            SUBENTRY_TRANSFER_SWITCH,
+            {**stored_tcp(502, 2), CONF_HOST: "192.168.1.50"},
+        )
+        == "Omkopplare ATyS · 192.168.1.50 enhet 2"
+    )
+    serial = {
+        CONF_CONNECTION_TYPE: CONNECTION_RTU,
+        CONF_SERIAL_PORT: "/dev/ttyUSB0",
+        CONF_BAUDRATE: 19200,
+        CONF_PARITY: "N",
+        CONF_STOPBITS: 1,
+        CONF_UNIT_ID: 1,
+    }
+    assert (
+        await async_subentry_title(hass, SUBENTRY_IO_MODULE, serial, "en")
+        == "I/O module · /dev/ttyUSB0 unit 1"
+    )
+
+
+def test_the_site_is_added_as_a_sot_point() -> None:
+    """HA's button for a new entry says what it adds, not "Add hub"."""
+    assert TEXTS["en"]["config"]["initiate_flow"]["user"] == "Add SOT point"
+    assert TEXTS["sv"]["config"]["initiate_flow"]["user"] == "Lägg till SOT-punkt"

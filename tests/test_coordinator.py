@@ -202,7 +202,7 @@ async def test_io_module_silent_alone_keeps_the_site_up(
     assert coordinator.last_update_success
     assert coordinator.data.failed == {"01SUBENTRYIOMODULE00000000"}
     assert state_of(hass, "sensor.warm_room_room_temperature") == STATE_UNAVAILABLE
-    assert state_of(hass, "binary_sensor.warm_room_heater") == STATE_UNAVAILABLE
+    assert state_of(hass, "switch.warm_room_heater") == STATE_UNAVAILABLE
     assert state_of(hass, "sensor.generator_control_mode") == "auto"
     assert state_of(hass, SITE) == "normal"
     assert SUBENTRY_IO_MODULE in {h.kind for h in coordinator.devices.values()}

@@ -1,10 +1,12 @@
 """The registries as devices are added to and removed from a site.
 
-A device belongs to one config subentry (or to the site itself) for its whole
-life; Home Assistant warns when an integration moves one, and will refuse to
-from 2027.8. These tests add and remove the site's devices in several orders
-against the simulator and check, after every step, that no device moved, that
-every entity sits with its device, and that nothing is left behind.
+Each subentry shows the device it added; the site's own devices (the site, the
+mains, the tank) belong to no subentry. A device belongs to one config
+subentry (or to the site itself) for its whole life; Home Assistant warns when
+an integration moves one, and will refuse to from 2027.8. These tests add and
+remove the site's devices in several orders against the simulator and check,
+after every step, that no device moved, that every entity sits with its
+device, and that nothing is left behind.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ GENERATOR, IO, ATS = SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE, SUBENTRY_TRANSFER_S
 OWNER = {
     "generator": GENERATOR,
     "warm_room": IO,
-    "transfer_switch": None,
+    "transfer_switch": ATS,
     "mains": None,
     "tank": None,
 }
@@ -144,7 +146,8 @@ class Site:
         for device in dr.async_entries_for_config_entry(registry, ENTRY_ID):
             ((domain, identifier),) = device.identifiers
             assert domain == DOMAIN
-            found[identifier.removeprefix(f"{ENTRY_ID}_") or "site"] = device
+            name = identifier.removeprefix(f"{ENTRY_ID}_")
+            found["site" if name == ENTRY_ID else name] = device
         return found
 
     def entities(self) -> list[er.RegistryEntry]:
@@ -200,43 +203,87 @@ def _no_moved_devices(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert not [r for r in logged if MOVED in r.getMessage()]
 
 
+async def test_each_subentry_shows_the_device_it_added(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """Under each subentry its device; the site's own devices under none.
+
+    What a technician sees on the integration page: the controller under the
+    generator's subentry, the warm room under the I/O module's, the switch
+    (with its position) under the switch's; the site, the mains and the tank
+    are the site's, under no subentry.
+    """
+    site = await Site.start(hass, sim, (GENERATOR, IO, ATS))
+    devices = site.devices()
+    assert {name: d.config_subentry_id for name, d in devices.items()} == {
+        "site": None,
+        "generator": site.subentry_id(GENERATOR),
+        "warm_room": site.subentry_id(IO),
+        "transfer_switch": site.subentry_id(ATS),
+        "mains": None,
+        "tank": None,
+    }
+    generator, switch = devices["generator"], devices["transfer_switch"]
+    assert (generator.manufacturer, generator.model, generator.serial_number) == (
+        "Deep Sea Electronics",
+        "DSE7320 MKII",
+        str(sim.site.config.serial_number),
+    )
+    assert (switch.manufacturer, switch.model) == ("Socomec", "ATyS")
+    registry = er.async_get(hass)
+    for entity_id in (POSITION, ON_BACKUP):
+        entity = registry.async_get(entity_id)
+        assert entity is not None
+        assert entity.device_id == switch.id
+        assert entity.config_subentry_id == site.subentry_id(ATS)
+    mains = registry.async_get(MAINS)
+    assert mains is not None
+    assert mains.config_subentry_id is None
+
+
 async def test_transfer_switch_added_then_removed(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
     """A separate switch joins a generator site and leaves it again.
 
-    The switch's position is the site's whichever device reads it: the same
-    entities, on the same device, fed by the controller, then by the switch
-    (whose make and model the device then shows), then by the controller again.
+    Without it the controller tells the switch's position, shown on the
+    generator's device; with it, on the switch's own device under its
+    subentry. The entities keep their ids and what the user set on them.
     """
     site = await Site.start(hass, sim, (GENERATOR,))
-    before = site.devices()["transfer_switch"]
-    assert before.manufacturer is None
+    assert "transfer_switch" not in site.devices()
+    generator = site.devices()["generator"]
+    registry = er.async_get(hass)
+    position = registry.async_get(POSITION)
+    assert position is not None
+    assert position.device_id == generator.id
+    assert position.config_subentry_id == site.subentry_id(GENERATOR)
+    registry.async_update_entity(POSITION, name="Changeover")
     assert site.state(POSITION) == "mains"
     assert site.state(ON_BACKUP) == "off"
-    position = er.async_get(hass).async_get(POSITION)
-    assert position is not None
 
     await site.add(ATS)
     switch = site.devices()["transfer_switch"]
-    assert switch.id == before.id
+    assert switch.config_subentry_id == site.subentry_id(ATS)
     assert (switch.manufacturer, switch.model) == ("Socomec", "ATyS")
+    moved = registry.async_get(POSITION)
+    assert moved is not None
+    assert (moved.id, moved.name) == (position.id, "Changeover")
+    assert moved.device_id == switch.id
     assert site.state(POSITION) == "mains"
     assert site.state(ON_BACKUP) == "off"
     # The generator's own device stayed with the generator.
-    assert site.devices()["generator"].config_subentry_id == site.subentry_id(GENERATOR)
+    assert site.devices()["generator"].id == generator.id
 
     await site.remove(ATS)
-    switch = site.devices()["transfer_switch"]
-    assert switch.id == before.id
-    assert (switch.manufacturer, switch.model) == (None, None)
+    assert "transfer_switch" not in site.devices()
+    back = registry.async_get(POSITION)
+    assert back is not None
+    assert (back.id, back.name) == (position.id, "Changeover")
+    assert back.device_id == generator.id
+    assert back.config_subentry_id == site.subentry_id(GENERATOR)
     assert site.state(POSITION) == "mains"
     assert site.state(ON_BACKUP) == "off"
-    after = er.async_get(hass).async_get(POSITION)
-    assert after is not None
-    assert after.id == position.id  # the same entity all along
-    assert after.config_subentry_id is None
-    assert after.device_id == before.id
 
 
 async def test_switch_only_site_loses_its_switch(
@@ -303,6 +350,7 @@ async def test_devices_come_and_go_in_any_order(
         assert ("warm_room" in site.devices()) == (IO in kinds), step
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_inputs_left_empty_later_take_their_entities_along(
     hass: HomeAssistant, sim: SimulatedSite
 ) -> None:
@@ -332,55 +380,77 @@ async def test_inputs_left_empty_later_take_their_entities_along(
     assert site.devices()["warm_room"].config_subentry_id == site.subentry_id(IO)
 
 
-async def test_switch_device_from_before_is_moved_to_the_site(
-    hass: HomeAssistant, sim: SimulatedSite
-) -> None:
-    """A registry from before: the switch's device under the switch's subentry.
-
-    Setup moves it to the site explicitly, entities first, so nothing is
-    reported, the device keeps its id and the entity keeps what the user set.
-    """
-    entry = site_entry(sim, devices=(GENERATOR, ATS))
-    entry.add_to_hass(hass)
-    ats = next(
-        s.subentry_id for s in entry.subentries.values() if s.subentry_type == ATS
-    )
+def _registry_of_minor_version_2(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> tuple[dr.DeviceEntry, er.RegistryEntry]:
+    """The switch's device under the site, as minor version 2 left it."""
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
     old = devices.async_get_or_create(
         config_entry_id=ENTRY_ID,
-        config_subentry_id=ats,
         identifiers={(DOMAIN, f"{ENTRY_ID}_transfer_switch")},
-        manufacturer="Socomec",
-        model="ATyS",
     )
     position = entities.async_get_or_create(
         "sensor",
         DOMAIN,
         f"{ENTRY_ID}_transfer_position",
         config_entry=entry,
-        config_subentry_id=ats,
         device_id=old.id,
         suggested_object_id="transfer_switch_position",
     )
     entities.async_update_entity(position.entity_id, name="Changeover")
+    hass.config_entries.async_update_entry(entry, minor_version=2)
+    return old, position
+
+
+async def test_switch_device_from_before_moves_to_its_subentry(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """A registry from before: the switch's device under the site.
+
+    Setup moves it to the switch's subentry explicitly, entities first, so
+    nothing is reported, the device keeps its id and the entity what the
+    user set.
+    """
+    entry = site_entry(sim, devices=(GENERATOR, ATS))
+    entry.add_to_hass(hass)
+    old, position = _registry_of_minor_version_2(hass, entry)
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     site = Site(hass, sim, entry)
     site.check()
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     switch = site.devices()["transfer_switch"]
     assert switch.id == old.id
-    assert switch.config_subentry_id is None
-    moved = entities.async_get(POSITION)
+    assert switch.config_subentry_id == site.subentry_id(ATS)
+    moved = er.async_get(hass).async_get(POSITION)
     assert moved is not None
-    assert moved.id == position.id
-    assert moved.name == "Changeover"
-    assert moved.config_subentry_id is None
+    assert (moved.id, moved.name) == (position.id, "Changeover")
+    assert moved.config_subentry_id == site.subentry_id(ATS)
     assert site.state(POSITION) == "mains"
 
-    # Taking the switch off now leaves the site's switch device in place.
-    await site.remove(ATS)
-    assert site.devices()["transfer_switch"].id == old.id
+
+async def test_switch_device_from_before_without_a_switch(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """Before, the controller's switch had a device under the site; now none.
+
+    Its entities move to the generator's device, keeping their ids and names,
+    and the emptied device goes.
+    """
+    entry = site_entry(sim, devices=(GENERATOR,))
+    entry.add_to_hass(hass)
+    old, position = _registry_of_minor_version_2(hass, entry)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    site = Site(hass, sim, entry)
+    site.check()
+    assert dr.async_get(hass).async_get(old.id) is None
+    moved = er.async_get(hass).async_get(POSITION)
+    assert moved is not None
+    assert (moved.id, moved.name) == (position.id, "Changeover")
+    assert moved.device_id == site.devices()["generator"].id
+    assert moved.config_subentry_id == site.subentry_id(GENERATOR)
     assert site.state(POSITION) == "mains"

@@ -43,6 +43,7 @@ SITE = "sensor.sot_punkt_kall_site_status"
 ALARM_ACTIVE = "binary_sensor.generator_alarm_active"
 ON_GENERATOR = "binary_sensor.transfer_switch_on_backup_power"
 POSITION = "sensor.transfer_switch_position"
+# Disabled by default: the heater switch shows the relay too.
 HEATER = "binary_sensor.warm_room_heater"
 HEATER_SWITCH = "switch.warm_room_heater"
 ROOM = "sensor.warm_room_room_temperature"
@@ -245,6 +246,7 @@ async def test_io_module_without_relay_has_no_heater(
         ),
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_input_left_empty_has_no_entity(
     hass: HomeAssistant,
     sim: SimulatedSite,
@@ -296,6 +298,7 @@ async def test_module_with_no_inputs_leaves_no_warm_room(
         pytest.param(FaultKind.EXCEPTION, id="refusing"),
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_configured_inputs_of_a_failing_module_are_unavailable(
     hass: HomeAssistant, sim: SimulatedSite, fault: FaultKind
 ) -> None:
@@ -337,6 +340,7 @@ async def register_relay_sim(socket_enabled: None) -> AsyncIterator[SimulatedSit
         yield sim
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_heater_relay_in_a_holding_register(
     hass: HomeAssistant, register_relay_sim: SimulatedSite
 ) -> None:

@@ -818,7 +818,7 @@ async def test_journal_of_version_1_1_migrates(
     hass: HomeAssistant, hass_storage: dict[str, Any], sim: SimulatedSite
 ) -> None:
     """A journal from before alarm counts: each alarm counted once, all else kept."""
-    alarm = {
+    alarm: dict[str, Any] = {
         "id": "01A",
         "kind": "alarm",
         "at": "2025-12-24T15:00:00+00:00",

@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sot_point.const import DOMAIN
+from custom_components.sot_point.const import DOMAIN, JOURNAL_EVENTS
 from custom_components.sot_point.hardware.profiles.dse_gencomm import ControlKey
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
 from custom_components.sot_point.journal import RecordKind
@@ -102,7 +102,8 @@ async def _logbook_site(
                 "starta reservkraftverket: Nekad: servicelåset är på. "
                 "Slå av det när arbetet på reservkraftverket är klart.",
                 "bränsleleverans på 512,5 l registrerad",
-                "strömavbrottet slutade efter 2 h 1 min; 2 h 0 min på reservkraft",
+                "strömavbrottet från 00:00 slutade efter 2 h 1 min; 2 h 1 min på "
+                "reservkraft, 517,7 l diesel förbrukad",
             ],
         ),
         (
@@ -113,7 +114,8 @@ async def _logbook_site(
                 "start the generator: Refused: the maintenance lock is on. "
                 "Turn it off when the work on the generator is done.",
                 "fuel delivery of 512.5 L recorded",
-                "power cut ended after 2 h 1 min; 2 h 0 min on backup power",
+                "power cut from 00:00 ended after 2 h 1 min; 2 h 1 min on backup "
+                "power, 517.7 L of diesel used",
             ],
         ),
     ],
@@ -147,6 +149,14 @@ async def test_logbook_tells_the_story_in_the_site_language(  # noqa: PLR0917
     entries = await _logbook(hass, hass_client, hass_admin_user)
     assert [e["message"] for e in entries] == expected
     assert {e["name"] for e in entries} == {SITE}
+    # Each entry has an icon of its own, not the empty square of no icon.
+    assert [e.get("icon") for e in entries] == [
+        "mdi:transmission-tower-off",
+        "mdi:alarm-light",
+        "mdi:cancel",
+        "mdi:gas-station",
+        "mdi:transmission-tower",
+    ]
 
 
 async def test_logbook_describes_every_journal_event(
@@ -188,9 +198,8 @@ async def test_logbook_describes_every_journal_event(
     await refresh(hass, entry)
     journal.acknowledge_alarm("nothing")  # nothing to acknowledge: no entry
 
-    messages = [
-        e["message"] for e in await _logbook(hass, hass_client, hass_admin_user)
-    ]
+    entries = await _logbook(hass, hass_client, hass_admin_user)
+    messages = [e["message"] for e in entries]
     assert messages[:10] == [
         "servicelåset slogs på",
         "servicelåset slogs av",
@@ -208,6 +217,36 @@ async def test_logbook_describes_every_journal_event(
     assert re.fullmatch(
         r"provkörningen godkänd efter \d+ min, medellast \d+,\d kW", messages[11]
     )
+    # Every kind of entry has an icon that says what happened.
+    assert [e.get("icon") for e in entries[:12]] == [
+        "mdi:lock",
+        "mdi:lock-open-variant",
+        "mdi:message-text-outline",
+        "mdi:message-off-outline",
+        "mdi:gesture-tap-button",
+        "mdi:alert-circle-outline",
+        "mdi:alert-circle-outline",
+        "mdi:cancel",
+        "mdi:engine-off",
+        "mdi:gesture-tap-button",
+        "mdi:test-tube",
+        "mdi:clipboard-check-outline",
+    ]
+
+
+async def test_every_described_event_has_an_icon(
+    hass: HomeAssistant,
+    hass_admin_user: MockUser,
+    hass_client: ClientSessionGenerator,
+    sim: SimulatedSite,
+) -> None:
+    """No journal event shows in the logbook without an icon, new ones included."""
+    await _logbook_site(hass, sim, "sv")
+    for event_type in JOURNAL_EVENTS:
+        hass.bus.async_fire(event_type, {"site": SITE})
+    entries = await _logbook(hass, hass_client, hass_admin_user)
+    assert len(entries) == len(JOURNAL_EVENTS)
+    assert all(str(e.get("icon", "")).startswith("mdi:") for e in entries), entries
 
 
 async def test_logbook_follows_a_change_of_language(

@@ -53,10 +53,12 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Bring a site stored by an earlier version of SOT Point up to date."""
     if entry.version > 1:
         return False  # stored by a newer SOT Point: refuse rather than guess
-    if entry.minor_version < 2:
+    if entry.minor_version < 3:
         # Devices stay in one subentry (or none) for life; see entity_setup.py.
+        # 2 put the transfer switch's device under the site, 3 under the
+        # switch's own subentry, so each subentry shows the device it added.
         async_place_devices(hass, entry)
-        hass.config_entries.async_update_entry(entry, minor_version=2)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 

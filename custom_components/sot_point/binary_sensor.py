@@ -1,4 +1,4 @@
-"""Binary sensors of a SOT point: running, mains, alarms, outage, heater."""
+"""Binary sensors of a SOT point: running, mains, alarms, outage, heater relay."""
 
 from __future__ import annotations
 
@@ -66,12 +66,17 @@ def _alarm_attributes(state: SiteState) -> Mapping[str, Any]:
     return {"alarms": {a.key: word(a.condition) for a in generator.active_alarms}}
 
 
+# The states' words are the entities' own (strings.json, entity.binary_sensor.
+# <key>.state): in Swedish "Elnät Ström: Borta / Finns", not a device class's
+# "Av / På" or "Problem / OK".
 BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
+    # For automations: the engine state sensor beside it says the same, and more.
     SotPointBinarySensorDescription(
         key="running",
         translation_key="running",
         device=SiteDevice.GENERATOR,
         source=SUBENTRY_GENERATOR,
+        entity_registry_visible_default=False,
         device_class=BinarySensorDeviceClass.RUNNING,
         value_fn=lambda s: s.generator_running,
     ),
@@ -104,13 +109,16 @@ BINARY_SENSORS: tuple[SotPointBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=lambda s: s.outage_in_progress,
     ),
+    # The relay's state, which the heater switch shows too: created disabled,
+    # so the logbook does not tell each switching twice.
     SotPointBinarySensorDescription(
         key="heater",
         translation_key="heater",
+        id_name="Heater",
         device=SiteDevice.WARM_ROOM,
         source=SUBENTRY_IO_MODULE,
         io_input=IoInput.RELAY,
-        device_class=BinarySensorDeviceClass.HEAT,
+        entity_registry_enabled_default=False,
         value_fn=lambda s: s.io.heater_on if s.io else None,
     ),
     SotPointBinarySensorDescription(

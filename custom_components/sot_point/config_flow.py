@@ -34,6 +34,7 @@ from homeassistant.helpers.selector import (
     SerialPortSelector,
     TextSelector,
 )
+from homeassistant.helpers.translation import async_get_translations
 import probatio as vol
 
 from .const import (
@@ -103,6 +104,7 @@ from .device_check import (
     search_candidates,
     search_generator,
 )
+from .entity import MAKES
 from .hardware.client import TcpEndpoint
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
@@ -127,6 +129,9 @@ STEP_CONFIRM = "confirm"
 STEP_RECONFIGURE = "reconfigure"
 
 REGISTER_RANGE = (0, 65535)
+# The translation category and the language behind every other.
+_TITLE_CATEGORY = "common"
+_FALLBACK_LANGUAGE = "en"
 # What the confirm step shows for a value the device did not give.
 NOT_READ = "—"
 
@@ -318,6 +323,51 @@ def _address(data: Mapping[str, Any]) -> str:
     return str(endpoint) if isinstance(endpoint, TcpEndpoint) else endpoint.port
 
 
+def _place(data: Mapping[str, Any]) -> str:
+    """Where a device is, as a title says it: the port only when not Modbus's own."""
+    endpoint = endpoint_from(data)
+    if isinstance(endpoint, TcpEndpoint) and endpoint.port == DEFAULT_TCP_PORT:
+        return endpoint.host
+    return _address(data)
+
+
+async def async_subentry_title(
+    hass: HomeAssistant,
+    subentry_type: str,
+    data: Mapping[str, Any],
+    language: str | None = None,
+) -> str:
+    """A device's subentry title: what it is and where, in Home Assistant's language.
+
+    For example "Omkopplare ATyS · 192.168.1.50 enhet 2". The title is made
+    once, when the device is added, in the language Home Assistant has then.
+    """
+    placeholders = {
+        "model": str(
+            data.get(CONF_MODEL) or MAKES.get(subentry_type, (None, None))[1] or ""
+        ),
+        "serial": str(data.get(CONF_SERIAL, "")),
+        "address": _place(data),
+        "unit_id": str(data.get(CONF_UNIT_ID, "")),
+    }
+    key = f"component.{DOMAIN}.{_TITLE_CATEGORY}.{subentry_type}_title"
+    for lang in (language or hass.config.language, _FALLBACK_LANGUAGE):
+        texts = await async_get_translations(hass, lang, _TITLE_CATEGORY, [DOMAIN])
+        if template := texts.get(key):
+            return template.format(**placeholders)
+    return f"{subentry_type} {placeholders['address']}"
+
+
+def _title_by_version_0_1(subentry_type: str, data: Mapping[str, Any]) -> str:
+    """The English title version 0.1 gave a device, to know it was not a person's."""
+    unit = data.get(CONF_UNIT_ID)
+    if subentry_type == SUBENTRY_GENERATOR:
+        return f"{data.get(CONF_MODEL)} (serial {data.get(CONF_SERIAL)})"
+    if subentry_type == SUBENTRY_IO_MODULE:
+        return f"I/O module {_address(data)} unit {unit}"
+    return f"Transfer switch {_address(data)} unit {unit}"
+
+
 def _unique_id_taken(hass: HomeAssistant, unique_id: str, exclude: str | None) -> bool:
     """Whether any site already has a device with this unique id."""
     return any(
@@ -356,8 +406,8 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create a site; its devices are added to it afterwards as subentries."""
 
     VERSION = 1
-    # 2: devices in their lifelong subentries (see async_migrate_entry).
-    MINOR_VERSION = 2
+    # 2, 3: devices in their lifelong subentries (see async_migrate_entry).
+    MINOR_VERSION = 3
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -464,9 +514,10 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
     """Steps every device shares: how it is reached, confirm, reconfigure.
 
     A subclass reads the device in `_async_probe` and describes the result in
-    `_data`, `_unique_id`, `_title` and `_found_placeholders`.
+    `_data`, `_unique_id` and `_found_placeholders`.
     """
 
+    subentry_type: ClassVar[str]
     default_unit: ClassVar[int]
     request_gap: ClassVar[float] = 0.0
     menu: ClassVar[Sequence[str]] = (STEP_TCP, STEP_RTU)
@@ -546,6 +597,8 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
     def _link_placeholders(self) -> dict[str, str]:
         return {
             "unit_id": str(self._link.get(CONF_UNIT_ID, self.default_unit)),
+            "host": str(self._link.get(CONF_HOST, "")),
+            "port": str(self._link.get(CONF_PORT, DEFAULT_TCP_PORT)),
             "serial_port": str(self._link.get(CONF_SERIAL_PORT, "")),
             "unit_ids": ", ".join(str(unit) for unit in SEARCH_UNIT_IDS),
             "baudrates": ", ".join(str(baud) for baud in SEARCH_BAUDRATES),
@@ -574,21 +627,26 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
         if _unique_id_taken(self.hass, unique_id, exclude):
             return self.async_abort(reason=ABORT_ALREADY_CONFIGURED)
         if self._reconfiguring:
-            return self._async_update_subentry(unique_id)
+            return await self._async_update_subentry(unique_id)
         return await self.async_step_confirm()
 
-    def _async_update_subentry(self, unique_id: str) -> SubentryFlowResult:
+    async def _async_update_subentry(self, unique_id: str) -> SubentryFlowResult:
         entry = self._get_entry()
         subentry = self._get_reconfigure_subentry()
         data = self._data()
         # A title the flow made follows the device; one a person chose stays.
-        made_here = subentry.title == self._title(subentry.data)
+        made = {
+            await async_subentry_title(self.hass, self.subentry_type, subentry.data),
+            await async_subentry_title(
+                self.hass, self.subentry_type, subentry.data, _FALLBACK_LANGUAGE
+            ),
+            _title_by_version_0_1(self.subentry_type, subentry.data),
+        }
+        title = subentry.title
+        if title in made:
+            title = await async_subentry_title(self.hass, self.subentry_type, data)
         return self.async_update_and_abort(
-            entry,
-            subentry,
-            unique_id=unique_id,
-            title=self._title(data) if made_here else subentry.title,
-            data=data,
+            entry, subentry, unique_id=unique_id, title=title, data=data
         )
 
     async def async_step_confirm(
@@ -597,8 +655,9 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
         """Show what answered; add it when the user agrees."""
         if user_input is not None:
             data = self._data()
+            title = await async_subentry_title(self.hass, self.subentry_type, data)
             return self.async_create_entry(
-                title=self._title(data), data=data, unique_id=self._unique_id()
+                title=title, data=data, unique_id=self._unique_id()
             )
         return self.async_show_form(
             step_id=STEP_CONFIRM,
@@ -616,10 +675,6 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
         return f"{_address(self._link)}-{self._link[CONF_UNIT_ID]}"
 
     @abstractmethod
-    def _title(self, data: Mapping[str, Any]) -> str:
-        """The subentry's title for device data `data`."""
-
-    @abstractmethod
     def _found_placeholders(self) -> dict[str, str]:
         """What the confirm step shows about the device that answered."""
 
@@ -627,6 +682,7 @@ class _DeviceFlow(ConfigSubentryFlow, ABC):
 class GeneratorSubentryFlow(_DeviceFlow):
     """A generator's DSE controller over GenComm; it can also be searched for."""
 
+    subentry_type = SUBENTRY_GENERATOR
     default_unit = DEFAULT_GENERATOR_UNIT_ID
     request_gap = DEFAULT_DSE_REQUEST_GAP
     menu = (STEP_TCP, STEP_RTU, STEP_SEARCH_TCP, STEP_SEARCH_RTU)
@@ -705,10 +761,6 @@ class GeneratorSubentryFlow(_DeviceFlow):
         return self._found.identity.serial
 
     @override
-    def _title(self, data: Mapping[str, Any]) -> str:
-        return f"{data.get(CONF_MODEL)} (serial {data.get(CONF_SERIAL)})"
-
-    @override
     def _found_placeholders(self) -> dict[str, str]:
         mode = self._found.mode
         return {
@@ -721,6 +773,7 @@ class GeneratorSubentryFlow(_DeviceFlow):
 class IoModuleSubentryFlow(_DeviceFlow):
     """The I/O module: tank level input, room temperature input, heater relay."""
 
+    subentry_type = SUBENTRY_IO_MODULE
     default_unit = DEFAULT_IO_UNIT_ID
 
     def __init__(self) -> None:
@@ -766,6 +819,7 @@ class IoModuleSubentryFlow(_DeviceFlow):
             step_id=STEP_INPUTS,
             data_schema=self.add_suggested_values_to_schema(IO_SCHEMA, values),
             errors={"base": error} if error else {},
+            description_placeholders=self._link_placeholders(),
         )
 
     @override
@@ -781,10 +835,6 @@ class IoModuleSubentryFlow(_DeviceFlow):
     @override
     def _data(self) -> dict[str, Any]:
         return {**self._link, **(self._inputs or {})}
-
-    @override
-    def _title(self, data: Mapping[str, Any]) -> str:
-        return f"I/O module {_address(data)} unit {data.get(CONF_UNIT_ID)}"
 
     @override
     def _found_placeholders(self) -> dict[str, str]:
@@ -804,6 +854,7 @@ class IoModuleSubentryFlow(_DeviceFlow):
 class TransferSwitchSubentryFlow(_DeviceFlow):
     """A separate automatic transfer switch (Socomec ATyS-style map)."""
 
+    subentry_type = SUBENTRY_TRANSFER_SWITCH
     default_unit = DEFAULT_ATS_UNIT_ID
 
     _state: TransferState
@@ -816,10 +867,6 @@ class TransferSwitchSubentryFlow(_DeviceFlow):
             probe_settings(self.request_gap),
             check_transfer_switch,
         )
-
-    @override
-    def _title(self, data: Mapping[str, Any]) -> str:
-        return f"Transfer switch {_address(data)} unit {data.get(CONF_UNIT_ID)}"
 
     @override
     def _found_placeholders(self) -> dict[str, str]:

@@ -47,25 +47,32 @@ from .hardware.state import ControlMode, DeviceIdentity, IoState, TransferState
 from .runtime import SotPointConfigEntry
 from .settings import endpoint_from
 
-# Error keys of the config flows (strings.json), by what went wrong.
-ERROR_CANNOT_CONNECT = "cannot_connect"
-ERROR_TIMEOUT = "timeout"
-ERROR_NO_DEVICE = "no_device"
+# Error keys of the config flows (strings.json), by what went wrong. What is
+# wrong with the way to a device has a key per kind of link, so the network
+# form speaks of the host and port and the serial form of the adapter, the
+# wiring and the baud rate.
+ERROR_CANNOT_CONNECT = "cannot_connect"  # network: no connection to host:port
+ERROR_NO_DEVICE = "no_device"  # network: connected, nothing at the unit id
+ERROR_NOTHING_FOUND = "nothing_found"  # network: the search found nothing
+ERROR_SERIAL_PORT_UNUSABLE = "serial_port_unusable"  # serial: port won't open
+ERROR_TIMEOUT = "timeout"  # serial: port open, nothing at the unit id
+ERROR_SERIAL_NOTHING_FOUND = "serial_nothing_found"  # serial: search found nothing
 ERROR_NOT_DSE = "not_dse"
 ERROR_NOT_TRANSFER_SWITCH = "not_transfer_switch"
 ERROR_ILLEGAL_ADDRESS = "illegal_address"
 ERROR_ILLEGAL_FUNCTION = "illegal_function"
 ERROR_DEVICE_ERROR = "device_error"
-ERROR_NOTHING_FOUND = "nothing_found"
 
 # Errors about the way to the device rather than the device's own settings.
 # A refused function most often means another kind of device at that unit id.
 LINK_ERRORS = frozenset(
     {
         ERROR_CANNOT_CONNECT,
-        ERROR_TIMEOUT,
         ERROR_NO_DEVICE,
         ERROR_NOTHING_FOUND,
+        ERROR_SERIAL_PORT_UNUSABLE,
+        ERROR_TIMEOUT,
+        ERROR_SERIAL_NOTHING_FOUND,
         ERROR_ILLEGAL_FUNCTION,
     }
 )
@@ -73,12 +80,12 @@ LINK_ERRORS = frozenset(
 _EXCEPTION_KEYS: dict[ExceptionCode, str] = {
     ExceptionCode.ILLEGAL_ADDRESS: ERROR_ILLEGAL_ADDRESS,
     ExceptionCode.ILLEGAL_FUNCTION: ERROR_ILLEGAL_FUNCTION,
-    # A gateway answering 10 or 11 is up; nothing answers behind it at that id.
-    ExceptionCode.GATEWAY_PATH_UNAVAILABLE: ERROR_NO_DEVICE,
-    ExceptionCode.GATEWAY_NO_RESPONSE: ERROR_NO_DEVICE,
 }
+# A gateway answering 10 or 11 is up; nothing answers behind it at that id.
+_NOTHING_BEHIND = frozenset(
+    {ExceptionCode.GATEWAY_PATH_UNAVAILABLE, ExceptionCode.GATEWAY_NO_RESPONSE}
+)
 _ERROR_KEYS: dict[type[HardwareError], str] = {
-    DeviceUnreachableError: ERROR_CANNOT_CONNECT,
     NotDseControllerError: ERROR_NOT_DSE,
     WrongDeviceError: ERROR_NOT_TRANSFER_SWITCH,
     CorruptResponseError: ERROR_DEVICE_ERROR,
@@ -109,12 +116,15 @@ class GeneratorFound:
 
 def error_key(err: HardwareError, endpoint: Endpoint) -> str:
     """The flow error key for a hardware error met at `endpoint`."""
-    if isinstance(err, ModbusExceptionError):
+    network = isinstance(endpoint, TcpEndpoint)
+    if isinstance(err, ModbusExceptionError) and err.meaning not in _NOTHING_BEHIND:
         return _EXCEPTION_KEYS.get(err.meaning, ERROR_DEVICE_ERROR)
-    if isinstance(err, DeviceTimeoutError):
+    if isinstance(err, (DeviceTimeoutError, ModbusExceptionError)):
         # A timeout is only raised once the connection is made: over TCP the
         # gateway or device is there and nothing answers at this unit id.
-        return ERROR_NO_DEVICE if isinstance(endpoint, TcpEndpoint) else ERROR_TIMEOUT
+        return ERROR_NO_DEVICE if network else ERROR_TIMEOUT
+    if isinstance(err, DeviceUnreachableError):
+        return ERROR_CANNOT_CONNECT if network else ERROR_SERIAL_PORT_UNUSABLE
     return _ERROR_KEYS.get(type(err), ERROR_DEVICE_ERROR)
 
 
@@ -229,7 +239,9 @@ async def search_generator(
     opened at all ends the search: the other guesses would not reach it either.
     """
     settings = search_settings(request_gap)
+    network = True
     for endpoint, group in _by_endpoint(candidates):
+        network = isinstance(endpoint, TcpEndpoint)
         async with temporary_connection(entry, endpoint, settings) as connection:
             for data in group:
                 unit = int(data[CONF_UNIT_ID])
@@ -237,10 +249,12 @@ async def search_generator(
                     return data, await check_generator(connection, unit)
                 except DeviceUnreachableError as err:
                     LOGGER.debug("Search at %s: %s", endpoint, err)
-                    raise DeviceCheckError(ERROR_CANNOT_CONNECT) from err
+                    raise DeviceCheckError(error_key(err, endpoint)) from err
                 except HardwareError as err:
                     LOGGER.debug("Search at %s unit %s: %s", endpoint, unit, err)
-    raise DeviceCheckError(ERROR_NOTHING_FOUND)
+    raise DeviceCheckError(
+        ERROR_NOTHING_FOUND if network else ERROR_SERIAL_NOTHING_FOUND
+    )
 
 
 def _by_endpoint(

@@ -1,10 +1,11 @@
 """Base entity and device layout shared by every platform.
 
 A site shows up as a handful of devices: the site itself, the generator, the
-mains, the transfer switch, the fuel tank and the warm room. The generator and
-the warm room stand for the controller and the I/O module of their config
-subentries; mains, transfer switch and tank are what people think about, fed
-by whichever device measures them, and belong to the site (see entity_setup.py).
+mains, the transfer switch, the fuel tank and the warm room. The generator, the
+warm room and a separate transfer switch stand for the controller, the I/O
+module and the switch of their config subentries; the site, the mains and the
+tank are what people think about, fed by whichever device measures them, and
+belong to the site itself (see entity_setup.py).
 """
 
 from __future__ import annotations
@@ -62,34 +63,55 @@ class SotPointDescription(EntityDescription):
     io_input: IoInput | None = None
     none_is_unknown: bool = False
     attributes_fn: Callable[[SiteState], Mapping[str, Any]] | None = None
+    # The English name the entity id was first made from, for an entity
+    # renamed since: dashboards and automations name it by that id.
+    id_name: str | None = None
+
+
+def placed_on(device: SiteDevice, handle: DeviceHandle | None) -> SiteDevice:
+    """The device an entity of `device`, fed by `handle`, is shown on.
+
+    Without a separate transfer switch the switch's position comes from the
+    generator's controller, and sits on the generator's device, in the
+    controller's subentry: the controller drives the contactors and reads
+    their auxiliary contacts, so the switch is part of the generator set's
+    control panel, and a technician finds the position with the controller
+    that reports it and acts on it (the transfer commands go to the
+    controller). On the site's own device it would belong to no subentry,
+    which is what made the switch look as if it was never added; and it
+    rightly goes with the controller when the controller is removed, since
+    then nothing tells it. A separate switch has a device of its own.
+    """
+    if device is SiteDevice.TRANSFER_SWITCH and (
+        handle is None or handle.kind == SUBENTRY_GENERATOR
+    ):
+        return SiteDevice.GENERATOR
+    return device
 
 
 def device_info(
     coordinator: SotPointCoordinator, device: SiteDevice, handle: DeviceHandle | None
 ) -> DeviceInfo:
-    """Device registry details for one of the site's devices.
+    """Device registry details for the device an entity of `device` is shown on.
 
     Built whole in one call: Home Assistant 2026.10 has DeviceInfo as a
     TypedDict and 2026.11 as a dataclass with only part of a dict's methods
     (no `|`), and both take the same keyword arguments.
     """
     entry = coordinator.config_entry
+    device = placed_on(device, handle)
     if device is SiteDevice.SITE:
         return site_device_info(entry.entry_id, entry.title)
     identifiers = {(DOMAIN, f"{entry.entry_id}_{device.value}")}
     own = handle if handle is not None and handle.kind == device.value else None
-    if own is None and device is not SiteDevice.TRANSFER_SWITCH:
+    if own is None:
         return DeviceInfo(
             identifiers=identifiers,
             translation_key=device.value,
             via_device_id=coordinator.site_device_id,
         )
-    # A transfer switch told by the controller has no make, model or serial
-    # of its own, nor still those of a separate switch that has been taken
-    # off the site: None clears them in the device registry, a missing key
-    # would not.
-    data = own.subentry.data if own else {}
-    manufacturer, model = _MAKES.get(own.kind, (None, None)) if own else (None, None)
+    data = own.subentry.data
+    manufacturer, model = MAKES.get(own.kind, (None, None))
     return DeviceInfo(
         identifiers=identifiers,
         translation_key=device.value,
@@ -102,7 +124,7 @@ def device_info(
 
 # Make, and model where the device does not report one, by subentry type.
 # The controller's and the I/O module's models come from the subentry.
-_MAKES: dict[str, tuple[str | None, str | None]] = {
+MAKES: dict[str, tuple[str | None, str | None]] = {
     SUBENTRY_GENERATOR: ("Deep Sea Electronics", None),
     SUBENTRY_TRANSFER_SWITCH: ("Socomec", "ATyS"),
 }
@@ -151,7 +173,7 @@ class SotPointEntity(CoordinatorEntity[SotPointCoordinator]):
                 f"component.{DOMAIN}.device.{device.value}.name", device.value
             )
         domain = self.platform.domain
-        name = english.get(
+        name = self.entity_description.id_name or english.get(
             f"component.{DOMAIN}.entity.{domain}.{self.translation_key}.name"
         )
         if name is not None:

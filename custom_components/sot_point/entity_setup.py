@@ -1,12 +1,18 @@
 """Adding entities to Home Assistant, and keeping the registries in step with the site.
 
 A device of the site belongs to one place for its whole life: the generator to
-its controller's config subentry, the warm room to its I/O module's, and
-everything else (the site, the mains, the transfer switch, the tank) to the
-site itself. The last are fed by whichever device measures them, and a site
-can change which one does (a separate transfer switch added or removed), so
-they cannot belong to any one device's subentry without moving when it comes
-or goes; Home Assistant refuses such moves.
+its controller's config subentry, the warm room to its I/O module's, a separate
+transfer switch to its own, and the site, the mains and the tank to the site
+itself. The last are fed by whichever device measures them, and a site can
+change which one does, so they cannot belong to any one device's subentry
+without moving when it comes or goes; Home Assistant refuses such moves.
+
+Entities may move where devices may not: the switch's position sits on the
+generator's device while the controller tells it, and on the switch's own
+device once a separate switch is added (see entity.placed_on). Its unique id
+and entity id stay the same; removing the switch's subentry takes the entity
+out of the registry with the switch's device, and the reload brings it back on
+the generator's, with what the user set on it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,13 @@ from .const import (
     SUBENTRY_TRANSFER_SWITCH,
 )
 from .coordinator import DeviceHandle, SotPointCoordinator
-from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
+from .entity import (
+    IoInput,
+    SiteDevice,
+    SotPointDescription,
+    SotPointEntity,
+    placed_on,
+)
 from .hardware.profiles.generic_io import IoModuleConfig
 from .rules.site import SiteState
 from .settings import io_config_from
@@ -54,6 +66,7 @@ def handle_for(
 _DEVICE_SUBENTRY = {
     SiteDevice.GENERATOR: SUBENTRY_GENERATOR,
     SiteDevice.WARM_ROOM: SUBENTRY_IO_MODULE,
+    SiteDevice.TRANSFER_SWITCH: SUBENTRY_TRANSFER_SWITCH,
 }
 # The mains and the load's side are watched by the controller or by a
 # separate transfer switch; with neither, nothing tells them.
@@ -123,7 +136,9 @@ def add_entities_by_source[D: SotPointDescription](
             gone.append(description.key)
             continue
         handle = handle_for(coordinator, description)
-        subentry_id = _subentry_of(coordinator.config_entry, description.device)
+        subentry_id = _subentry_of(
+            coordinator.config_entry, placed_on(description.device, handle)
+        )
         groups.setdefault(subentry_id, []).append(
             entity_class(coordinator, description, handle)
         )
@@ -197,19 +212,24 @@ def _site_devices(
 def async_place_devices(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Move devices registered in the wrong place to where they belong.
 
-    Earlier versions put the transfer switch's device under a separate
-    switch's subentry when there was one; it is the site's now. The move is
-    explicit (Home Assistant warns about, and will refuse, a device that
-    silently changes subentry as its entities are added), and the device's
-    entities go first, so that moving it does not take them out of the
-    registry. Run once, by the entry's migration to minor version 2.
+    Minor version 2 kept the transfer switch's device under the site; it
+    belongs to a separate switch's subentry now. (Without a separate switch
+    its entities move to the generator's device as they are added, and setup
+    removes the emptied device.) The move is explicit (Home Assistant warns
+    about, and will refuse, a device that silently changes subentry as its
+    entities are added), and the device's entities go first, so that moving
+    it does not take them out of the registry. Run once, by the entry's
+    migration to minor version 3.
     """
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
     for device_kind, device in _site_devices(hass, entry):
         owner = None if device_kind is None else _subentry_of(entry, device_kind)
         if device_kind in _DEVICE_SUBENTRY and owner is None:
-            continue  # its hardware was removed, and Home Assistant removes it
+            # Its hardware was removed, and Home Assistant removes it; or a
+            # switch the controller tells, whose entities setup moves to the
+            # generator's device before removing the emptied device.
+            continue
         if device.config_subentry_id == owner:
             continue
         for entity in er.async_entries_for_device(

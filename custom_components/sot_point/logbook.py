@@ -36,6 +36,7 @@ from .texts import Texts
 # out so that loading the journal does not import the recorder.
 _NAME: Final = "name"
 _MESSAGE: Final = "message"
+_ICON: Final = "icon"
 
 
 class LoggedEvent(Protocol):
@@ -66,6 +67,7 @@ def _describer(hass: HomeAssistant) -> Describe:
         return {
             _NAME: str(data.get("site") or DOMAIN),
             _MESSAGE: describe_event(event.event_type, data, texts),
+            _ICON: event_icon(event.event_type, data),
         }
 
     return describe
@@ -76,16 +78,36 @@ def describe_event(event_type: str, data: Mapping[str, Any], texts: Texts) -> st
     return _DESCRIBERS[event_type](data, texts)
 
 
+def event_icon(event_type: str, data: Mapping[str, Any]) -> str:
+    """The logbook icon of one of the JOURNAL_EVENTS (the entry has no entity).
+
+    Home Assistant's icons.json has no place for an event's icon, so the
+    logbook gets it with the description, as core's own integrations do.
+    """
+    icons = _ICONS[event_type]
+    pick = _ICON_KEYS.get(event_type)
+    key = "" if pick is None else str(pick(data))
+    return icons.get(key, icons[""])
+
+
 def _outage_started(_data: Mapping[str, Any], texts: Texts) -> str:
     return texts.message("journal_outage_started")
 
 
 def _outage_ended(data: Mapping[str, Any], texts: Texts) -> str:
-    return texts.message(
-        "journal_outage_ended",
-        duration=texts.duration(_figure(data, "duration_s")),
-        backup=texts.duration(_figure(data, "backup_power_s")),
-    )
+    # The record's own figures, as the blueprints' messages and the status
+    # object show them: one start, one length, one fuel figure per outage.
+    fuel = data.get("fuel_used_l")
+    figures = {
+        "start": texts.clock(str(data.get("started") or "")),
+        "duration": texts.duration(_figure(data, "duration_s")),
+        "backup": texts.duration(_figure(data, "backup_power_s")),
+    }
+    if isinstance(fuel, int | float):
+        return texts.message(
+            "journal_outage_ended_fuel", fuel=texts.number(fuel), **figures
+        )
+    return texts.message("journal_outage_ended", **figures)
 
 
 def _alarm(data: Mapping[str, Any], texts: Texts) -> str:
@@ -164,6 +186,46 @@ _DESCRIBERS: Final[dict[str, Callable[[Mapping[str, Any], Texts], str]]] = {
     EVENT_FUEL_DELIVERY: _fuel_delivery,
     EVENT_MAINTENANCE: _maintenance,
     EVENT_NOTICE: _notice,
+}
+
+
+# Per event: the default icon (key "") and icons for one value of its data.
+_ICONS: Final[dict[str, dict[str, str]]] = {
+    EVENT_OUTAGE_STARTED: {"": "mdi:transmission-tower-off"},
+    EVENT_OUTAGE_ENDED: {"": "mdi:transmission-tower"},
+    EVENT_ALARM: {
+        "": "mdi:alarm-light",
+        "cleared": "mdi:alarm-light-off-outline",
+        "acknowledged": "mdi:check-circle-outline",
+    },
+    EVENT_START_FAILED: {"": "mdi:engine-off"},
+    EVENT_TEST_RUN_STARTED: {"": "mdi:test-tube"},
+    EVENT_TEST_RUN_ENDED: {
+        "": "mdi:clipboard-check-outline",
+        "failed": "mdi:clipboard-alert-outline",
+    },
+    EVENT_COMMAND: {
+        "": "mdi:gesture-tap-button",
+        "failed": "mdi:alert-circle-outline",
+        "not_followed": "mdi:alert-circle-outline",
+        "unverified": "mdi:help-circle-outline",
+        "refused": "mdi:cancel",
+    },
+    EVENT_COMMAND_REFUSED: {"": "mdi:cancel"},
+    EVENT_FUEL_DELIVERY: {"": "mdi:gas-station"},
+    EVENT_MAINTENANCE: {"": "mdi:lock-open-variant", "True": "mdi:lock"},
+    EVENT_NOTICE: {
+        "": "mdi:message-text-outline",
+        "cleared": "mdi:message-off-outline",
+    },
+}
+# Which value of an event's data picks its icon.
+_ICON_KEYS: Final[dict[str, Callable[[Mapping[str, Any]], object]]] = {
+    EVENT_ALARM: lambda data: data.get("action"),
+    EVENT_TEST_RUN_ENDED: lambda data: data.get("result"),
+    EVENT_COMMAND: lambda data: data.get("result"),
+    EVENT_MAINTENANCE: lambda data: bool(data.get("on")),
+    EVENT_NOTICE: lambda data: data.get("action"),
 }
 
 

@@ -36,9 +36,10 @@ from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .entity_setup import add_entities_by_source, add_entities_once_reported
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
+from .rules.records import parse_time
 from .rules.site import SiteMode, SiteState
 from .rules.words import word
-from .runtime import SotPointConfigEntry
+from .runtime import SotPointConfigEntry, site_of
 
 PARALLEL_UPDATES = 0
 
@@ -54,6 +55,18 @@ class SotPointSensorDescription(SensorEntityDescription, SotPointDescription):
     # one only some controllers measure: the entity is added once the
     # controller first reports it (see add_entities_once_reported).
     reported_fn: Callable[[SiteState], bool] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutageSensorDescription(SotPointSensorDescription):
+    """A figure of the outage going on or, when none is, of the last one.
+
+    `value_fn` reads the outage going on from the site's state; `ended_fn`
+    reads the last ended outage's journal record, so the figure is still
+    there after a restart. Unknown only while the journal holds no outage.
+    """
+
+    ended_fn: Callable[[Mapping[str, Any]], SensorValue]
 
 
 def _generator(key: str) -> Callable[[SiteState], float | None]:
@@ -109,11 +122,14 @@ def _phase_sensors(
 
 
 GENERATOR_SENSORS: tuple[SotPointSensorDescription, ...] = (
+    # What the controller reports, including the modes set on its panel that
+    # the mode select does not offer; hidden, as the select shows the mode.
     SotPointSensorDescription(
         key="control_mode",
         translation_key="control_mode",
         device=SiteDevice.GENERATOR,
         source=SUBENTRY_GENERATOR,
+        entity_registry_visible_default=False,
         device_class=SensorDeviceClass.ENUM,
         options=[word(m) for m in ControlMode],
         value_fn=lambda s: word(s.generator.mode) if s.generator else None,
@@ -377,6 +393,21 @@ WARM_ROOM_SENSORS: tuple[SotPointSensorDescription, ...] = (
     ),
 )
 
+
+def _ended_start(data: Mapping[str, Any]) -> datetime | None:
+    try:
+        return parse_time(data["started"])
+    except KeyError, ValueError:
+        return None
+
+
+def _ended_minutes(data: Mapping[str, Any]) -> float | None:
+    seconds = data.get("duration_s")
+    if not isinstance(seconds, int | float):
+        return None
+    return round(seconds / 60, 1)
+
+
 SITE_SENSORS: tuple[SotPointSensorDescription, ...] = (
     SotPointSensorDescription(
         key="site_mode",
@@ -386,17 +417,21 @@ SITE_SENSORS: tuple[SotPointSensorDescription, ...] = (
         options=[m.value for m in SiteMode],
         value_fn=lambda s: s.mode.value,
     ),
-    SotPointSensorDescription(
+    # The last outage, the one going on until it ends: its start and length.
+    OutageSensorDescription(
         key="outage_started",
         translation_key="outage_started",
+        id_name="Outage started",
         device=SiteDevice.SITE,
         device_class=SensorDeviceClass.TIMESTAMP,
         none_is_unknown=True,
         value_fn=lambda s: s.outage_started,
+        ended_fn=_ended_start,
     ),
-    SotPointSensorDescription(
+    OutageSensorDescription(
         key="outage_duration",
         translation_key="outage_duration",
+        id_name="Outage duration",
         device=SiteDevice.SITE,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
@@ -407,6 +442,7 @@ SITE_SENSORS: tuple[SotPointSensorDescription, ...] = (
             if s.outage_duration is not None
             else None
         ),
+        ended_fn=_ended_minutes,
     ),
 )
 
@@ -447,7 +483,16 @@ class SotPointSensor(SotPointEntity, SensorEntity):
     entity_description: SotPointSensorDescription
 
     def _value(self, state: SiteState) -> SensorValue:
-        return self.entity_description.value_fn(state)
+        description = self.entity_description
+        if (
+            isinstance(description, OutageSensorDescription)
+            and not state.outage_in_progress
+        ):
+            # The journal closed the outage's record in this very cycle
+            # (observers see a state before the entities do).
+            record = site_of(self.coordinator).journal.last_ended_outage
+            return None if record is None else description.ended_fn(record.data)
+        return description.value_fn(state)
 
     @property
     def native_value(self) -> SensorValue:

@@ -9,6 +9,8 @@ site's language with English behind. `async_load_texts` fills the cache
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+import math
 from typing import Final
 
 from homeassistant.core import HomeAssistant
@@ -16,8 +18,10 @@ from homeassistant.helpers.translation import (
     async_get_cached_translations,
     async_get_translations,
 )
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .rules.words import number
 
 _FALLBACK_LANGUAGE: Final = "en"
 # The translation categories the texts come from.
@@ -81,18 +85,33 @@ class Texts:
 
     def number(self, value: float, decimals: int = 1) -> str:
         """A number with the language's decimal mark and no needless zeros."""
-        text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if self.language == "sv" else text
+        return number(value, self.language, decimals)
+
+    def clock(self, moment: str) -> str:
+        """An ISO time as HH:MM in Home Assistant's time zone ("" if not one)."""
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            return ""
+        return dt_util.as_local(parsed).strftime("%H:%M")
 
     def duration(self, seconds: float) -> str:
-        """A duration as hours and minutes (seconds when under a minute)."""
-        hours, rest = divmod(round(seconds), 3600)
-        minutes, secs = divmod(rest, 60)
+        """A duration as hours and minutes (seconds when under a minute).
+
+        Rounded to the nearest minute, as the blueprints' messages round the
+        same record's `duration_s`: 4 min 40 s is "5 min" in every text.
+        """
+        if _half_up(seconds) < 60:
+            return f"{_half_up(seconds)} s"
+        hours, minutes = divmod(_half_up(seconds / 60), 60)
         if hours:
             return f"{hours} h {minutes} min"
-        if minutes:
-            return f"{minutes} min"
-        return f"{secs} s"
+        return f"{minutes} min"
+
+
+def _half_up(value: float) -> int:
+    """Rounded as Jinja's `round` does (half away from zero), not to even."""
+    return math.floor(value + 0.5)
 
 
 def _fill(template: str, placeholders: Mapping[str, str]) -> str:

@@ -132,11 +132,13 @@ class SiteSubscription:
     def _status(self) -> dict[str, Any]:
         coordinator = self.entry.runtime_data.coordinator
         notices = self._board.active() if self._board else []
+        outage = self.entry.runtime_data.journal.last_ended_outage
         return build_status(
             self.entry.title,
             coordinator.data,
             notices,
             reachable=coordinator.last_update_success,
+            last_outage=outage.data if outage is not None else None,
         )
 
     def _send(self, *, force: bool) -> None:

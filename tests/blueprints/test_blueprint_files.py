@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 import re
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.const import Platform
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
@@ -68,15 +70,84 @@ def test_description_says_what_it_does_and_never_does_swedish_first(
 ) -> None:
     """One description, Swedish then English, each with its "never" paragraph."""
     blueprint = _load(name)
-    name_sv, name_en = blueprint.name.split(" / ")
-    assert name_sv
-    assert name_en
+    # Home Assistant shows the name as it is, in every language: Swedish
+    # only, and the English name opens the English half of the description.
+    assert " / " not in blueprint.name
     description: str = blueprint.metadata["description"]
     swedish = description.index("**Svenska.**")
     english = description.index("**English.**")
     assert swedish == 0 < english
+    assert re.match(r"\*\*English\.\*\* \*[A-Z][^*]+\.\*", description[english:])
     assert "**Den gör aldrig:**" in description[swedish:english]
     assert "**It never:**" in description[english:]
+
+
+def _fields(blueprint: Blueprint) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every section and every input in it, by key."""
+    for key, section in _sections(blueprint).items():
+        yield key, section
+        yield from section["input"].items()
+
+
+# `sensor.generator_load`, `switch.x`: an entity id, which means nothing to
+# the people who fill in the form.
+ENTITY_ID = re.compile(
+    r"\b(?:{})\.[a-z0-9_]+".format(
+        "|".join(
+            sorted(
+                {platform.value for platform in Platform}
+                | {"input_boolean", "schedule", "person", "notify", "automation"}
+            )
+        )
+    )
+)
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_labels_in_swedish_english_in_the_description(name: str) -> None:
+    """Labels are Swedish only; each description says it in Swedish, then English.
+
+    Home Assistant does not translate blueprints: a label written "Svenska /
+    English" is what a Swedish reader saw on every field. The English label
+    opens the English half of the description instead.
+    """
+    blueprint = _load(name)
+    for key, field in _fields(blueprint):
+        label: str = field["name"]
+        assert " / " not in label, key
+        description: str = field["description"]
+        swedish, english = description.split("\n*English: ", 1)
+        assert swedish.strip(), key
+        assert re.match(r"[A-Z][^*]*\.\* \S", english), key
+        options = field.get("selector", {}).get("select", {}).get("options", [])
+        assert all(" / " not in option["label"] for option in options), key
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_hints_in_words_not_entity_ids(name: str) -> None:
+    """No label or description shows an entity id such as `sensor.generator_load`."""
+    blueprint = _load(name)
+    assert not ENTITY_ID.search(blueprint.metadata["description"])
+    for key, field in _fields(blueprint):
+        assert not ENTITY_ID.search(field["name"]), key
+        assert not ENTITY_ID.search(field["description"]), (key, field["description"])
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_people_are_asked_for_as_phones_in_words(name: str) -> None:
+    """The picker says whose phones it wants, not Home Assistant's "device"."""
+    blueprint = _load(name)
+    (people,) = [
+        section["input"]["people"]
+        for section in _sections(blueprint).values()
+        if "people" in section["input"]
+    ]
+    assert people["name"].startswith("Telefoner till de ")
+    swedish, english = people["description"].split("\n*English: ", 1)
+    assert "telefonerna (med Home Assistant-appen) till de " in swedish
+    assert english.startswith("Phones of the people ")
+    assert "phones (with the Home Assistant app) of the people " in english
+    assert "enhet" not in people["name"].lower()
 
 
 @pytest.mark.parametrize("name", BLUEPRINT_FILES)
@@ -135,11 +206,11 @@ def test_people_may_be_empty_and_messages_may_show_in_home_assistant(
     ]
     assert section["people"]["default"] == []
     notify_in_ha = section["notify_in_ha"]
-    assert notify_in_ha["name"] == (
-        "Visa även i Home Assistant / Also show in Home Assistant"
-    )
+    assert notify_in_ha["name"] == "Visa även i Home Assistant"
     assert notify_in_ha["default"] is False
     assert notify_in_ha["selector"] == {"boolean": {}}
-    swedish, english = notify_in_ha["description"].split(" / ", 1)
+    swedish, english = notify_in_ha["description"].split(
+        "\n*English: Also show in Home Assistant.* ", 1
+    )
     assert "avisering i Home Assistants sidofält" in swedish
     assert "notification in Home Assistant's sidebar" in english

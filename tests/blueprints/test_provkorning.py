@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import re
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
@@ -106,6 +107,8 @@ async def test_runs_on_the_chosen_day_and_reports(
         ]
         assert state_of(hass, MAINS) == "on"  # the store stays on the grid
 
+        # The tank gauge shows what the run burnt.
+        sim.site.set_tank_litres(sim.site.tank.litres - 2.5)
         # Ten minutes later the integration puts the controller back in Auto;
         # the set cools down and stops, and the journal closes the test run.
         await later(hass, clock, timedelta(minutes=10, seconds=1))
@@ -116,6 +119,9 @@ async def test_runs_on_the_chosen_day_and_reports(
     assert "Motorn gick utan larm" in report
     assert "utan last" in report
     assert " min" in report
+    # Figures as a Swedish reader writes them: a decimal comma and a unit.
+    assert re.search(r", medellast \d+(,\d)? kW, \d+,\d L diesel\.$", report), report
+    assert not re.search(r"\d\.\d", report), report
 
 
 async def test_not_on_another_week(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import re
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
@@ -229,6 +230,7 @@ async def test_manual_site_asks_before_moving_the_load_back(
         await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
         await wait_for(lambda: "Reservkraften går" in anna.messages[-1])
 
+        sim.site.set_tank_litres(sim.site.tank.litres - 2.5)  # what it burnt
         sim.site.restore_mains()
         await refresh(hass, site)
         assert state_of(hass, MAINS) == "on"
@@ -250,6 +252,8 @@ async def test_manual_site_asks_before_moving_the_load_back(
             lambda: dse_writes(sim)[-1] == control_words(ControlKey.SELECT_STOP)
         )
         await until(hass, site, lambda: "Avbrottet är över" in anna.messages[-1])
+    # The fuel used as a Swedish reader writes it: a decimal comma, a unit.
+    assert re.search(r"Reservkraften använde \d+,\d L diesel\.$", anna.messages[-1])
 
 
 def _alone(site: MockConfigEntry, notify_in_ha: bool) -> dict[str, Any]:

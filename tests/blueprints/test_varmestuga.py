@@ -8,11 +8,23 @@ import re
 from typing import Any
 
 from freezegun.api import TickingDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers.event import (
+    EventStateChangedData,
+    async_track_state_change_event,
+)
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.sot_point.const import (
+    CONF_MINIMUM_AUTONOMY,
+    CONF_TANK_CAPACITY,
+    CONF_TANK_USABLE,
+)
+from demo.setup_site import MINIMUM_AUTONOMY_H
 from simulator.server import SimulatedSite
+from tests.conftest import load_site, site_entry
 
 from .conftest import (
     AUTONOMY,
@@ -326,3 +338,65 @@ async def test_phone_and_home_assistant_both_told_of_shedding(
     _, note = await sidebar.saying("bränslet räcker bara")
     assert note == Note(anna.calls[0].data["title"], anna.messages[0])
     assert anna.calls[0].data["data"] == {"tag": "sot_point_warm_room_shedding"}
+
+
+@pytest.mark.parametrize("scenario", ["fuel_runs_low"])
+async def test_fuel_runs_low_sheds_the_heater_at_the_sites_minimum(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    phones: list[Person],
+) -> None:
+    """The demo's site and inputs on a quarter tank: the warm room is shed.
+
+    The same site and limit keep the heater on through the demo's storm
+    (tests/test_demo.py); here a long outage finds 28 usable litres, about
+    five hours with the heater on, under the site's 12 h minimum.
+    """
+    anna = phones[0]
+    site = await load_site(
+        hass,
+        site_entry(
+            sim,
+            options={
+                CONF_TANK_CAPACITY: 200,
+                CONF_TANK_USABLE: 180,
+                CONF_MINIMUM_AUTONOMY: MINIMUM_AUTONOMY_H,
+            },
+        ),
+    )
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"warm_room_open": {}}}
+    )
+    await use_blueprint(
+        hass,
+        BLUEPRINT,
+        # As demo/blueprint_inputs.yaml: room closed, heat on backup power.
+        {
+            **_inputs(phones, autonomy_limit=MINIMUM_AUTONOMY_H),
+            "heat_on_backup": True,
+        },
+    )
+    assert _relay(sim) is True  # the scenario starts with the heater on
+    # The site's autonomy sensor, each figure with the heater relay as it was.
+    shown: list[tuple[float, bool]] = []
+
+    def _note(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if state is not None and state.state not in ("unknown", "unavailable"):
+            shown.append((float(state.state), _relay(sim)))
+
+    async_track_state_change_event(hass, AUTONOMY, _note)
+    shown.append((float(state_of(hass, AUTONOMY)), _relay(sim)))
+
+    sim.advance(30 + sim.site.config.timings.time_to_load() + 5)
+    await refresh(hass, site)
+    assert state_of(hass, STATUS) == "backup_power"
+    await _heater_becomes(sim, False)
+    await wait_for(lambda: len(anna.messages) == 1)
+    # The message quotes the figure the sensor showed with the heater on.
+    hours = round([figure for figure, heater_on in shown if heater_on][-1])
+    assert hours < MINIMUM_AUTONOMY_H
+    assert anna.messages[0] == (
+        f"Värmen i värmestugan är avstängd: bränslet räcker bara {hours} h "
+        f"(gräns {MINIMUM_AUTONOMY_H} h)."
+    )

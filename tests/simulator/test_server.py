@@ -185,6 +185,26 @@ async def test_writes_elsewhere_are_illegal_addresses(
     assert exception_code(ats_write) == 2
 
 
+async def test_totals_read_as_a_set_with_history(
+    sim: SimulatedSite, client: AsyncModbusTcpClient
+) -> None:
+    """A new simulated site's counters are those of a set in service, not zero."""
+    words = await registers(client, 1798, 12)
+
+    def total(offset: int) -> int:
+        return words[offset] << 16 | words[offset + 1]
+
+    assert total(0) == 1240 * 3600  # run time, s: 1 240 h
+    assert total(2) == 124_000  # energy, 0.1 kWh: 12 400 kWh
+    assert total(10) == 180  # number of starts
+    sim.site.lose_mains()
+    sim.site.advance(sim.site.config.timings.time_to_load() + 3600)
+    words = await registers(client, 1798, 12)
+    assert 1241 * 3600 <= total(0) < 1242 * 3600  # an hour more
+    assert total(2) > 124_000 + 20  # energy counts on from there
+    assert total(10) == 181
+
+
 async def test_page_7_counters_are_writable(
     sim: SimulatedSite, client: AsyncModbusTcpClient
 ) -> None:

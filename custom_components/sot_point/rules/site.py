@@ -267,7 +267,7 @@ class SiteTracker:
     ) -> FuelState:
         settings = self.settings
         litres, fault, source = _litres(snapshots, settings)
-        load = _site_load_kw(snapshots.generator, transfer)
+        load = _site_load_kw(snapshots.generator, transfer, self.mains_lost_at)
         mean = self._mean_load(load, now)
         running = snapshots.generator is not None and snapshots.generator.engine_on
         curve = settings.fuel_curve
@@ -413,12 +413,21 @@ def _transfer_from_controller(generator: GeneratorState | None) -> TransferState
 
 
 def _site_load_kw(
-    generator: GeneratorState | None, transfer: TransferState | None
+    generator: GeneratorState | None,
+    transfer: TransferState | None,
+    mains_lost_at: datetime | None,
 ) -> float | None:
-    """The load the set carries now, or would carry if it took over."""
+    """The load the set carries now, or would carry if it took over.
+
+    Between the mains failing and the set taking the load nothing feeds the
+    store, and no meter can tell its load: unknown, not 0 kW (which would
+    give an idle set's autonomy, far longer than the tank really lasts).
+    """
     if generator is None:
         return None
     on_generator = transfer is not None and transfer.on_generator
+    if not on_generator and mains_lost_at is not None:
+        return None
     prefix = "generator_power_l" if on_generator else "mains_power_l"
     watts = generator.phase_sum(prefix)
     if watts is None:

@@ -9,11 +9,12 @@ hours, degrees Celsius, percent).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from .notice import Notice
+from .records import plain
 from .site import STATUS_SCHEMA_VERSION, FuelState, SiteState
 
 # What the websocket subscription compares to decide whether anything changed;
@@ -27,11 +28,15 @@ def build_status(
     notices: Sequence[Notice],
     *,
     reachable: bool,
+    last_outage: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The status object of one site.
 
     `reachable` is whether the last poll reached any device; when it did not,
     the figures are those of the last poll that did, and `updated` says when.
+    `last_outage` is the data of the journal's last ended `outage` record:
+    its figures are copied as the journal has them, never worked out again,
+    so the page says what the logbook and the notifications say.
     """
     status: dict[str, Any] = {
         "schema": STATUS_SCHEMA_VERSION,
@@ -45,6 +50,7 @@ def build_status(
         "on_backup_power": state.on_backup_power if state else None,
         "fuel": _fuel(state.fuel if state else None),
         "warm_room": _warm_room(state),
+        "last_outage": _last_outage(last_outage),
         "notices": [notice.as_dict() for notice in notices],
     }
     return status
@@ -70,6 +76,21 @@ def _fuel(fuel: FuelState | None) -> dict[str, Any]:
         "autonomy_mean_load_h": fuel.autonomy_mean_load_h,
         "source": fuel.source,
     }
+
+
+def _last_outage(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return {key: plain(data.get(key)) for key in _LAST_OUTAGE_KEYS}
+
+
+_LAST_OUTAGE_KEYS = (
+    "started",
+    "ended",
+    "duration_s",
+    "backup_power_s",
+    "fuel_used_l",
+)
 
 
 def _warm_room(state: SiteState | None) -> dict[str, Any]:
