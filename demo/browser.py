@@ -35,6 +35,9 @@ _FLAGS: Final = (
     "--accept-lang=sv-SE,sv",  # a Swedish phone
 )
 
+# Every page is looked at in the time zone of the sites (and the demo).
+TIME_ZONE = "Europe/Stockholm"
+
 
 async def screenshot(
     url: str, out: Path, width: int, height: int, *, javascript: bool = True
@@ -138,6 +141,10 @@ class DevTools:
                 "mobile": width < 600,
             },
             session,
+        )
+        # The site's own clock: the dashboard's times and the page's agree.
+        await self.call(
+            "Emulation.setTimezoneOverride", {"timezoneId": TIME_ZONE}, session
         )
         if not javascript:
             await self.call(

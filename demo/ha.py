@@ -364,6 +364,13 @@ class HomeAssistantApi:
             raise RuntimeError(msg)
         return result
 
+    async def device_id_of(self, entity_id: str) -> str:
+        """The id of the device `entity_id` belongs to, from the entity registry."""
+        (entry,) = await self.websocket(
+            [{"type": "config/entity_registry/get", "entity_id": entity_id}]
+        )
+        return str(entry["device_id"])
+
     async def websocket(self, messages: list[dict[str, Any]]) -> list[Any]:
         """Send websocket commands in order; return each command's result."""
         results: list[Any] = []

@@ -6,8 +6,10 @@ Run it while `scripts/demo` runs (same ports):
 
 It waits until the simulated outage has put the site on backup power, then
 saves, into docs/screenshots/: the association's dashboard (logged in as the
-demo user), the info page on a phone in Swedish and English, the kiosk view
-and the printed notice.
+demo user), the integration's page and the generator's device page, the info
+page on a phone in Swedish and English, the kiosk view and the printed
+notice; and the Värmestuga blueprint's form into docs/images/. The browser
+keeps the sites' time zone, Europe/Stockholm, as Home Assistant does.
 """
 
 from __future__ import annotations
@@ -110,6 +112,76 @@ async def dashboard(browser: DevTools, base: str, out: Path) -> Path:
     return shot
 
 
+# An entity of the generator's device, to find that device's page by.
+GENERATOR_ENTITY = "select.generator_mode"
+# The demo's heating automation, whose blueprint form the README shows.
+HEATING_AUTOMATION = "automation.varmestuga"
+# A Home Assistant page is ready when the panel's content has rendered.
+PANEL_READY = """(() => {
+  const find = (root, selector) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const element of root.querySelectorAll('*')) {
+      if (element.shadowRoot) {
+        const inner = find(element.shadowRoot, selector);
+        if (inner) return inner;
+      }
+    }
+    return null;
+  };
+  return find(document, '%s') !== null;
+})()"""
+
+
+async def _logged_in_tab(
+    browser: DevTools, base: str, width: int, height: int
+) -> tuple[str, str]:
+    async with aiohttp.ClientSession() as session:
+        tokens = await HomeAssistantApi(session, base).login(DemoUser())
+    target, tab = await browser.open_tab(base + "/manifest.json", width, height)
+    await browser.evaluate(
+        f"localStorage.setItem('hassTokens', {_frontend_tokens(tokens, base)})", tab
+    )
+    return target, tab
+
+
+async def settings_pages(browser: DevTools, base: str, out: Path) -> list[Path]:
+    """The integration's page, the generator's device page and a blueprint's form."""
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, base)
+        await api.login(DemoUser())
+        generator = await api.device_id_of(GENERATOR_ENTITY)
+        (heating,) = await api.websocket(
+            [{"type": "config/entity_registry/get", "entity_id": HEATING_AUTOMATION}]
+        )
+    pages = [
+        (
+            "integration.png",
+            "/config/integrations/integration/sot_point",
+            "ha-config-entry-row, ha-integration-card, hass-subpage",
+        ),
+        (
+            "device_generator.png",
+            f"/config/devices/device/{generator}",
+            "ha-device-info-card, ha-device-entities-card",
+        ),
+        (
+            "../images/blueprint_varmestuga_form.png",
+            f"/config/automation/edit/{heating['unique_id']}",
+            "blueprint-automation-editor, ha-blueprint-automation-editor",
+        ),
+    ]
+    shots = []
+    for name, path, ready in pages:
+        target, tab = await _logged_in_tab(browser, base, 1280, 1000)
+        await browser.navigate(base + path, tab)
+        await browser.wait_for(PANEL_READY % ready, tab, 60)
+        await asyncio.sleep(3)  # device and entity lists fill in last
+        shots.append(await browser.capture(tab, out / name))
+        await browser.close_tab(target)
+    return shots
+
+
 async def info_page(browser: DevTools, page: str, out: Path) -> list[Path]:
     """The page on a phone (sv, en), the kiosk view and the notice."""
     views = [
@@ -141,6 +213,7 @@ async def take(args: argparse.Namespace) -> list[Path]:
     try:
         return [
             await dashboard(browser, base, args.out),
+            *await settings_pages(browser, base, args.out),
             *await info_page(browser, page, args.out),
         ]
     finally:
@@ -155,7 +228,7 @@ def main() -> int:
     except (OSError, RuntimeError, aiohttp.ClientError) as err:
         print(f"demo.screenshots: {err}", file=sys.stderr)
         return 1
-    for shot in shots:
+    for shot in (shot.resolve() for shot in shots):
         print(shot.relative_to(REPO) if shot.is_relative_to(REPO) else shot)
     return 0
 
