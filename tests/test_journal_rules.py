@@ -286,6 +286,41 @@ def test_flapping_alarm_is_one_record_with_a_count() -> None:
     assert cast(AlarmData, alarms[-1].data)["count"] == 1
 
 
+def test_outage_found_at_a_start_begins_when_the_mains_was_last_seen_good() -> None:
+    """Home Assistant starts with the grid already gone; 5 s later it is confirmed.
+
+    The outage began while nobody watched: its record starts at the last
+    moment the mains was seen good (as stored before the stop), says so,
+    and is announced once, like any new outage.
+    """
+    site = Site()
+    site.history.note_start(at(0), at(-600))
+    state = site.poll(0, generator(), switch(ON_MAINS, mains=False))
+    assert state.outage_started is None  # not confirmed yet
+    site.poll(3, generator(), switch(ON_MAINS, mains=False))
+    site.poll(6, generator(), switch(ON_MAINS, mains=False))
+    outage = site.only(RecordKind.OUTAGE)
+    data = cast(OutageData, outage.data)
+    assert outage.at == at(-600)
+    assert data["started"] == iso(-600)
+    assert data["start_uncertain"] is True
+    assert data["started_by"] == iso(0)
+    started = [e for e in site.events if e[0] == EVENT_OUTAGE_STARTED]
+    assert len(started) == 1
+
+
+def test_outage_after_a_start_with_the_mains_good_is_an_ordinary_one() -> None:
+    """Seen good after the start, then lost: the outage begins when it was lost."""
+    site = Site()
+    site.history.note_start(at(0), at(-600))
+    site.poll(0, generator(), switch(ON_MAINS, mains=True))
+    site.poll(10, generator(), switch(ON_MAINS, mains=False))
+    site.poll(16, generator(), switch(ON_MAINS, mains=False))
+    data = cast(OutageData, site.only(RecordKind.OUTAGE).data)
+    assert data["started"] == iso(10)
+    assert "start_uncertain" not in data
+
+
 def test_alarm_page_not_read_changes_nothing() -> None:
     """A poll without the alarm page neither raises nor clears anything."""
     site = Site()

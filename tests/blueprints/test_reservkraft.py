@@ -17,6 +17,7 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
     control_words,
 )
 from custom_components.sot_point.hardware.state import ControlMode
+from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
 from .conftest import (
@@ -90,6 +91,43 @@ async def test_outage_in_auto_tells_people_and_sends_no_command(
     await wait_for(lambda: "Reservkraften går" in bertil.messages[-1])
     assert "Reservkraften går" in anna.messages[-1]
     assert dse_writes(sim) == []
+
+
+async def test_outage_first_seen_at_boot_is_asked_like_a_new_one(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    on_call: list[Person],
+) -> None:
+    """Home Assistant comes back on generator power before the gateway does.
+
+    The grid went while it was down; the site sets up with nothing
+    answering, and once the gateway answers the outage is announced, and a
+    site run by hand is asked, as for any new outage.
+    """
+    anna, _bertil, _ = on_call
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(hass, BLUEPRINT, _inputs(site, on_call))
+    assert await hass.config_entries.async_unload(site.entry_id)
+    sim.site.lose_mains()
+    sim.faults.enable(rate=1.0, kinds={FaultKind.DISCONNECT: 1.0})
+    assert await hass.config_entries.async_setup(site.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, STATUS) == "unavailable"
+    await settle()
+    assert anna.calls == []
+
+    sim.faults.disable()
+    await refresh(hass, site)
+    assert state_of(hass, STATUS) == "outage_no_backup"
+    await wait_for(lambda: len(anna.actions()) == 2)
+    start, not_now = anna.actions()
+    assert start.startswith("START_")
+    assert not_now.startswith("NOT_NOW_")
+    outage = site.runtime_data.journal.open_outage
+    assert outage is not None
+    assert outage.data["start_uncertain"] is True
 
 
 async def test_outage_in_manual_start_answered(

@@ -166,7 +166,18 @@ class SiteHistory:
 
     def _observe_outage(self, state: SiteState) -> None:
         outage = self._open.outage
-        if state.outage_started is not None and outage is None and not self._watched:
+        if state.mains_available:
+            self._open.lost_at_start = False
+        elif not self._watched and outage is None and state.mains_available is False:
+            # Lost before we looked; confirmed only after the confirmation
+            # delay, by which time this start has been watched.
+            self._open.lost_at_start = True
+        if (
+            state.outage_started is not None
+            and outage is None
+            and (self._open.lost_at_start or not self._watched)
+        ):
+            self._open.lost_at_start = False
             outage = self._begin_outage_before_start(state)
         if state.outage_started is not None:
             outage = outage or self._begin_outage(state, state.outage_started)

@@ -199,6 +199,9 @@ class OpenState:
     # one that comes back within a minute reopens its record; and how often
     # each open alarm was raised.
     recent_clears: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    # Not stored: the first reading after a start showed the mains lost, so
+    # the outage confirmed from it began before the start.
+    lost_at_start: bool = False
     raises: dict[str, int] = field(default_factory=dict)
 
     def record_ids(self) -> set[str]:
