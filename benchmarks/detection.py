@@ -7,31 +7,12 @@ instance, the simulator at real speed) and passes on the line it prints.
 from __future__ import annotations
 
 from pathlib import Path
-import subprocess
-import sys
+
+from .bench_test import run_bench_test
 
 
 def run(_polls: int, _out: Path) -> list[str]:
     """Run the detection-latency test and return its figure."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests/bench/test_detection_latency.py",
-            "-m",
-            "bench",
-            "-s",
-            "-q",
-            "--no-cov",
-            "-p",
-            "no:cacheprovider",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_bench_test(
+        "tests/bench/test_detection_latency.py", "mains loss", "detection"
     )
-    lines = [line for line in result.stdout.splitlines() if "mains loss" in line]
-    if result.returncode != 0 or not lines:
-        return [f"detection benchmark failed:\n{result.stdout[-3000:]}"]
-    return lines

@@ -29,9 +29,10 @@ from .ha import CLIENT_ID, REPO, DemoUser, HomeAssistantApi
 
 OUT = REPO / "docs" / "screenshots"
 
-# The dashboard is ready when its cards have rendered, deep inside the
-# frontend's shadow roots; until then the frontend shows its loading screen.
-DASHBOARD_READY = """(() => {
+# A Home Assistant page is ready when an element matching the selector has
+# rendered, deep inside the frontend's shadow roots; until then the frontend
+# shows its loading screen.
+RENDERED = """(() => {
   const find = (root, selector) => {
     const hit = root.querySelector(selector);
     if (hit) return hit;
@@ -43,8 +44,9 @@ DASHBOARD_READY = """(() => {
     }
     return null;
   };
-  return find(document, 'hui-entities-card') !== null;
+  return find(document, '%s') !== null;
 })()"""
+DASHBOARD_READY = RENDERED % "hui-entities-card"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,14 +95,22 @@ def _frontend_tokens(tokens: dict[str, Any], base: str) -> str:
     return json.dumps(json.dumps(stored))
 
 
-async def dashboard(browser: DevTools, base: str, out: Path) -> Path:
-    """The association's dashboard, logged in, in a laptop-sized window."""
+async def _logged_in_tab(
+    browser: DevTools, base: str, width: int, height: int
+) -> tuple[str, str]:
+    """A tab logged in as the demo user: (target, session)."""
     async with aiohttp.ClientSession() as session:
         tokens = await HomeAssistantApi(session, base).login(DemoUser())
-    target, tab = await browser.open_tab(base + "/manifest.json", 1280, 1000)
+    target, tab = await browser.open_tab(base + "/manifest.json", width, height)
     await browser.evaluate(
         f"localStorage.setItem('hassTokens', {_frontend_tokens(tokens, base)})", tab
     )
+    return target, tab
+
+
+async def dashboard(browser: DevTools, base: str, out: Path) -> Path:
+    """The association's dashboard, logged in, in a laptop-sized window."""
+    target, tab = await _logged_in_tab(browser, base, 1280, 1000)
     await browser.navigate(base + "/sot-point/0", tab)
     if not await browser.wait_for(DASHBOARD_READY, tab, 60):
         seen = await browser.capture(tab, out / "dashboard-not-ready.png")
@@ -116,33 +126,6 @@ async def dashboard(browser: DevTools, base: str, out: Path) -> Path:
 GENERATOR_ENTITY = "select.generator_mode"
 # The demo's heating automation, whose blueprint form the README shows.
 HEATING_AUTOMATION = "automation.varmestuga"
-# A Home Assistant page is ready when the panel's content has rendered.
-PANEL_READY = """(() => {
-  const find = (root, selector) => {
-    const hit = root.querySelector(selector);
-    if (hit) return hit;
-    for (const element of root.querySelectorAll('*')) {
-      if (element.shadowRoot) {
-        const inner = find(element.shadowRoot, selector);
-        if (inner) return inner;
-      }
-    }
-    return null;
-  };
-  return find(document, '%s') !== null;
-})()"""
-
-
-async def _logged_in_tab(
-    browser: DevTools, base: str, width: int, height: int
-) -> tuple[str, str]:
-    async with aiohttp.ClientSession() as session:
-        tokens = await HomeAssistantApi(session, base).login(DemoUser())
-    target, tab = await browser.open_tab(base + "/manifest.json", width, height)
-    await browser.evaluate(
-        f"localStorage.setItem('hassTokens', {_frontend_tokens(tokens, base)})", tab
-    )
-    return target, tab
 
 
 async def settings_pages(browser: DevTools, base: str, out: Path) -> list[Path]:
@@ -175,7 +158,7 @@ async def settings_pages(browser: DevTools, base: str, out: Path) -> list[Path]:
     for name, path, ready in pages:
         target, tab = await _logged_in_tab(browser, base, 1280, 1000)
         await browser.navigate(base + path, tab)
-        await browser.wait_for(PANEL_READY % ready, tab, 60)
+        await browser.wait_for(RENDERED % ready, tab, 60)
         await asyncio.sleep(3)  # device and entity lists fill in last
         shots.append(await browser.capture(tab, out / name))
         await browser.close_tab(target)
