@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +39,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sot_point.control import SiteControl
 from simulator.server import SimulatedSite, writes_to
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "sot_point"
@@ -341,14 +339,6 @@ def has_run(hass: HomeAssistant, file_name: str) -> bool:
     return state is not None and state.attributes.get("last_triggered") is not None
 
 
-def control(entry: MockConfigEntry) -> SiteControl:
-    """The site's control with command verification fast enough for tests."""
-    site_control: SiteControl = entry.runtime_data.control
-    site_control.verify_interval = 0.05
-    site_control.verify_timeout = 2.0
-    return site_control
-
-
 async def settle() -> None:
     """Let Home Assistant act on what just happened.
 
@@ -406,22 +396,6 @@ async def later(
     await settle()
 
 
-@asynccontextmanager
-async def running(sim: SimulatedSite, speed: float = 20.0) -> AsyncIterator[None]:
-    """Let simulated time pass in the background (commands are verified)."""
-
-    async def tick() -> None:
-        while True:
-            await asyncio.sleep(0.02)
-            sim.advance(speed * 0.02)
-
-    task = asyncio.create_task(tick())
-    try:
-        yield
-    finally:
-        task.cancel()
-
-
 async def until(
     hass: HomeAssistant,
     entry: MockConfigEntry,
@@ -437,13 +411,6 @@ async def until(
 def dse_writes(sim: SimulatedSite) -> list[list[int]]:
     """Every control word written to the generator controller."""
     return [w.values for w in writes_to(sim.writes, sim.site.config.units.dse)]
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def press(hass: HomeAssistant, action: str, user_id: str | None = None) -> None:

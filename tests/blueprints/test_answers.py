@@ -27,6 +27,7 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
 from custom_components.sot_point.hardware.state import AlarmCondition, ControlMode
 from simulator.server import SimulatedSite
 
+from ..conftest import fast_control as control, running, state_of
 from . import test_larm as larm
 from .conftest import (
     BACKUP,
@@ -36,16 +37,13 @@ from .conftest import (
     STATUS,
     Person,
     Sidebar,
-    control,
     dse_writes,
     later,
     notifications,
     press,
     refresh,
     restart,
-    running,
     settle,
-    state_of,
     until,
     use_blueprint,
     wait_for,

@@ -15,17 +15,16 @@ from custom_components.sot_point.hardware.state import AlarmCondition
 from custom_components.sot_point.journal import JournalRecord, RecordKind
 from simulator.server import SimulatedSite
 
+from ..conftest import fast_control as control, running
 from .conftest import (
     AUTONOMY,
     Note,
     Person,
     Sidebar,
-    control,
     later,
     notifications,
     press,
     refresh,
-    running,
     settle,
     use_blueprint,
     wait_for,

@@ -21,6 +21,7 @@ from custom_components.sot_point.logbook import describe_event
 from custom_components.sot_point.texts import Texts, async_load_texts
 from simulator.server import SimulatedSite
 
+from ..conftest import running, state_of
 from .conftest import (
     BACKUP,
     ENGINE,
@@ -32,8 +33,6 @@ from .conftest import (
     Sidebar,
     later,
     refresh,
-    running,
-    state_of,
     until,
     use_blueprint,
     wait_for,

@@ -21,6 +21,7 @@ from custom_components.sot_point.hardware.profiles.dse_gencomm import (
 from custom_components.sot_point.journal import JournalRecord, RecordKind
 from simulator.server import SimulatedSite
 
+from ..conftest import fast_control as control, running, state_of
 from .conftest import (
     AUTONOMY,
     ENGINE,
@@ -31,14 +32,11 @@ from .conftest import (
     Note,
     Person,
     Sidebar,
-    control,
     dse_writes,
     has_run,
     later,
     refresh,
-    running,
     settle,
-    state_of,
     until,
     use_blueprint,
     use_blueprints,

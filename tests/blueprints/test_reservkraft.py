@@ -20,6 +20,7 @@ from custom_components.sot_point.hardware.state import ControlMode
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
+from ..conftest import fast_control as control, running, state_of
 from .conftest import (
     BACKUP,
     ENGINE,
@@ -30,15 +31,12 @@ from .conftest import (
     Note,
     Person,
     Sidebar,
-    control,
     dse_writes,
     has_run,
     later,
     notifications,
     refresh,
-    running,
     settle,
-    state_of,
     until,
     use_blueprint,
     wait_for,

@@ -26,6 +26,7 @@ from demo.setup_site import MINIMUM_AUTONOMY_H
 from simulator.server import SimulatedSite
 from tests.conftest import load_site, site_entry
 
+from ..conftest import state_of
 from .conftest import (
     AUTONOMY,
     BACKUP,
@@ -38,7 +39,6 @@ from .conftest import (
     Sidebar,
     later,
     refresh,
-    state_of,
     use_blueprint,
     wait_for,
 )
