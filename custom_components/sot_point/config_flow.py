@@ -24,6 +24,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -109,6 +110,12 @@ from .hardware.client import TcpEndpoint
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
 from .settings import endpoint_from, io_config_from
+from .sms_answers import (
+    CONF_ON_CALL,
+    ON_CALL_SCHEMA,
+    on_call_as_stored,
+    on_call_form_errors,
+)
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): TextSelector()})
 
@@ -271,6 +278,12 @@ OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(key): _measure(*OPTION_RANGES[key], step, unit)
         for key, unit, step in _OPTION_FIELDS
+    }
+).extend(
+    {
+        vol.Required(CONF_ON_CALL, default=dict): section(
+            ON_CALL_SCHEMA, {"collapsed": True}
+        )
     }
 )
 # (lower, upper, error): the lower bound must stay below the upper one.
@@ -493,17 +506,24 @@ class SotPointOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """One form; a refused form comes back with the user's values in it."""
         errors: dict[str, str] = {}
+        at_fault = ""
         if user_input is not None:
-            errors = _options_errors(user_input)
+            on_call = user_input.get(CONF_ON_CALL) or {}
+            errors, at_fault = on_call_form_errors(on_call)
+            errors |= _options_errors(user_input)
             if not errors:
-                return self.async_create_entry(
-                    data={**self.config_entry.options, **user_input}
-                )
+                data = {**self.config_entry.options, **user_input}
+                # An on-call list nobody filled in is not stored at all.
+                data.pop(CONF_ON_CALL, None)
+                if stored := on_call_as_stored(on_call):
+                    data[CONF_ON_CALL] = stored
+                return self.async_create_entry(data=data)
         values = user_input or {**DEFAULT_OPTIONS, **self.config_entry.options}
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, values),
             errors=errors,
+            description_placeholders={"at_fault": at_fault},
         )
 
 

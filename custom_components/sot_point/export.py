@@ -60,6 +60,7 @@ KIND_NAMES: Final = {
     RecordKind.FUEL_DELIVERY: "Bränsleleverans",
     RecordKind.MAINTENANCE: "Underhåll",
     RecordKind.NOTICE: "Meddelande",
+    RecordKind.ANSWER: "Svar",
 }
 RESULTS: Final = {
     RecordKind.START_ATTEMPT: {
@@ -309,6 +310,26 @@ def _notice_cells(cells: dict[str, str], data: Mapping[str, Any], _t: Texts) -> 
     cells["Beskrivning"] = str(data.get("text_sv") or data.get("message") or "")
 
 
+ANSWER_OUTCOMES: Final = {
+    "accepted": "godtaget",
+    "status": "läget skickat",
+    "wrong_code": "fel kod",
+    "expired": "för sent",
+    "already_answered": "redan besvarad",
+    "not_asked": "ingen fråga",
+    "unknown_number": "okänt nummer",
+    "not_understood": "okänt svar",
+}
+CHANNELS: Final = {"sms": "SMS", "app": "appen"}
+
+
+def _answer_cells(cells: dict[str, str], data: Mapping[str, Any], _t: Texts) -> None:
+    cells["Resultat"] = ANSWER_OUTCOMES.get(str(data.get("outcome")), "")
+    said = str(data.get("said") or "").strip()
+    channel = CHANNELS.get(str(data.get("channel")), str(data.get("channel")))
+    cells["Beskrivning"] = f"{said} via {channel} från {data.get('number') or '?'}"
+
+
 _KIND_CELLS: Final = {
     RecordKind.OUTAGE: _outage_cells,
     RecordKind.START_ATTEMPT: _attempt_cells,
@@ -319,6 +340,7 @@ _KIND_CELLS: Final = {
     RecordKind.FUEL_DELIVERY: _delivery_cells,
     RecordKind.MAINTENANCE: _maintenance_cells,
     RecordKind.NOTICE: _notice_cells,
+    RecordKind.ANSWER: _answer_cells,
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from homeassistant.auth.models import User
 from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_CONTROL
@@ -32,7 +32,9 @@ from .fuel_memory import FuelMemory
 from .hardware.client import ConnectionPool
 from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
+from .rules.status import build_status
 from .safety_store import SafetyStore
+from .sms_answers import SmsAnswers
 
 # The platforms whose entities a person presses to command the site: the
 # generator's Start, Stop and Reset buttons, the mode select, the maintenance
@@ -54,6 +56,7 @@ class SotPointData:
     # The integration's English device and entity names, by translation key,
     # for the entity ids (see SotPointEntity.async_prepare_to_add_to_hass).
     english_names: Mapping[str, str]
+    answers: SmsAnswers
     pool: ConnectionPool = field(default_factory=ConnectionPool)
 
 
@@ -196,6 +199,20 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     # A test run going on is ended on time; one whose end passed while Home
     # Assistant was down, now.
     control.async_resume()
+
+    def status() -> dict[str, Any]:
+        outage = journal.last_ended_outage
+        return build_status(
+            entry.title,
+            coordinator.data,
+            notices.active(),
+            reachable=coordinator.last_update_success,
+            last_outage=outage.data if outage is not None else None,
+        )
+
+    answers = SmsAnswers(hass, entry.entry_id, entry.options, journal, status)
+    await answers.async_load()
+    entry.async_on_unload(answers.async_start())
     return SotPointData(
         coordinator=coordinator,
         control=control,
@@ -203,5 +220,6 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         notices=notices,
         fuel=fuel,
         english_names=english_names,
+        answers=answers,
         pool=pool,
     )

@@ -34,6 +34,7 @@ from .control import SiteControl
 from .export import export_records
 from .hardware.commands import MODE_COMMANDS, TRANSFER_COMMANDS, Command
 from .runtime import async_site_for_call
+from .sms_answers import on_call_people, sms_service
 
 ATTR_MODE = "mode"
 ATTR_TO = "to"
@@ -45,6 +46,11 @@ ATTR_ALARM = "alarm"
 ATTR_BY = "by"
 ATTR_START = "start"
 ATTR_END = "end"
+ATTR_KIND = "kind"
+ATTR_PEOPLE = "people"
+ATTR_MINUTES = "minutes"
+ATTR_LANGUAGE = "language"
+ATTR_QUESTION = "question"
 
 
 SITE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
@@ -75,6 +81,23 @@ DELIVERY_SCHEMA = SITE_SCHEMA.extend(
 ACKNOWLEDGE_SCHEMA = SITE_SCHEMA.extend(
     {vol.Optional(ATTR_ALARM): cv.string, vol.Optional(ATTR_BY): cv.string}
 )
+ASK_SCHEMA = SITE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_KIND): vol.In(["start", "acknowledge"]),
+        vol.Required(ATTR_PEOPLE): [
+            vol.Schema(
+                {vol.Optional("name"): cv.string, vol.Required("number"): cv.string},
+                extra=vol.ALLOW_EXTRA,
+            )
+        ],
+        vol.Optional(ATTR_MINUTES, default=10): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=24 * 60)
+        ),
+        vol.Optional(ATTR_LANGUAGE, default="sv"): vol.In(["sv", "en"]),
+        vol.Optional(ATTR_QUESTION): cv.string,
+    }
+)
+CLOSE_SCHEMA = SITE_SCHEMA.extend({vol.Required(ATTR_QUESTION): cv.string})
 EXPORT_SCHEMA = SITE_SCHEMA.extend(
     {vol.Optional(ATTR_START): cv.datetime, vol.Optional(ATTR_END): cv.datetime}
 )
@@ -161,6 +184,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.OPTIONAL,
     )
 
+    _register_sms_actions(hass)
+
     async def export_journal(call: ServiceCall) -> ServiceResponse:
         entry = await async_site_for_call(hass, call, POLICY_READ)
         start, end = call.data.get(ATTR_START), call.data.get(ATTR_END)
@@ -177,6 +202,54 @@ def async_setup_services(hass: HomeAssistant) -> None:
         export_journal,
         schema=EXPORT_SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+
+
+def _register_sms_actions(hass: HomeAssistant) -> None:
+    """The on-call list and questions by SMS, for the blueprints.
+
+    All three need the right to control the site: the list holds phone
+    numbers, and a question's code starts the generator.
+    """
+
+    async def on_call(call: ServiceCall) -> ServiceResponse:
+        entry = await async_site_for_call(hass, call)
+        return {
+            "people": cast(list[JsonValueType], on_call_people(entry.options)),
+            "sms_service": sms_service(entry.options),
+        }
+
+    async def ask_by_sms(call: ServiceCall) -> ServiceResponse:
+        entry = await async_site_for_call(hass, call)
+        question = await entry.runtime_data.answers.async_ask(
+            call.data[ATTR_KIND],
+            call.data[ATTR_PEOPLE],
+            call.data[ATTR_MINUTES],
+            call.data[ATTR_LANGUAGE],
+            call.data.get(ATTR_QUESTION),
+        )
+        return {"question": question.id, "code": question.code}
+
+    async def close_question(call: ServiceCall) -> None:
+        entry = await async_site_for_call(hass, call)
+        await entry.runtime_data.answers.async_close(call.data[ATTR_QUESTION])
+
+    hass.services.async_register(
+        DOMAIN,
+        "on_call",
+        on_call,
+        schema=SITE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        "ask_by_sms",
+        ask_by_sms,
+        schema=ASK_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, "close_question", close_question, schema=CLOSE_SCHEMA
     )
 
 

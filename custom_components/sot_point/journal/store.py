@@ -35,7 +35,11 @@ PROGRESS_SAVE_INTERVAL: Final = timedelta(minutes=5)
 # site adds a few hundred a year. Commands, refusals and alarms can come in
 # floods (an automation refused in a loop, an alarm flapping), so they are
 # capped on their own, and the oldest of them go first.
-CAPPED_KINDS: Final = frozenset({RecordKind.COMMAND, RecordKind.ALARM})
+# Answers too: any number can text the modem, and a loop of texts must not
+# push out years of outages.
+CAPPED_KINDS: Final = frozenset(
+    {RecordKind.COMMAND, RecordKind.ALARM, RecordKind.ANSWER}
+)
 MAX_CAPPED_RECORDS: Final = 10_000
 
 

@@ -32,6 +32,8 @@ class RecordKind(StrEnum):
     FUEL_DELIVERY = "fuel_delivery"
     MAINTENANCE = "maintenance"
     NOTICE = "notice"
+    # An answer to a question the automations sent: who, on which channel.
+    ANSWER = "answer"
 
 
 @dataclass(frozen=True, slots=True)
