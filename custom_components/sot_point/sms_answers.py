@@ -340,7 +340,10 @@ class SmsAnswers:
             await self._hass.services.async_call(
                 domain,
                 service,
-                {"message": text, "target": [phone]},
+                # GSM 7-bit, as the texts are written for: one SMS of 160
+                # characters (Unicode, the SMS integration's default, allows
+                # only 70).
+                {"message": text, "target": [phone], "data": {"unicode": False}},
                 blocking=True,
             )
         except (HomeAssistantError, ValueError) as err:
