@@ -49,6 +49,7 @@ def question(kind: str = "start", **changes: Any) -> Question:
         ("+46 70 123 45 67", ANNA),
         ("0046701234567", ANNA),
         ("+46701234567", ANNA),
+        ("46701234567", ANNA),
         ("(070) 123.45.67", ANNA),
         ("12", None),
         ("hej", None),

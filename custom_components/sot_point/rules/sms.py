@@ -70,6 +70,11 @@ def normalize_number(text: str, country_code: str = "46") -> str | None:
         digits = "+" + digits[2:]
     elif digits.startswith("0"):
         digits = f"+{country_code}{digits[1:]}"
+    elif digits.isdigit():
+        # International without its "+": what a template makes of
+        # "+46701234567" (it reads it as a number), and how some modems
+        # report the sender.
+        digits = "+" + digits
     if not re.fullmatch(r"\+[1-9]\d{6,14}", digits):
         return None
     return digits
