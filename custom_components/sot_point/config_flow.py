@@ -26,9 +26,11 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -109,6 +111,23 @@ from .entity import MAKES
 from .hardware.client import TcpEndpoint
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
+from .rules.uplink import (
+    CONF_COUNTY,
+    CONF_ENABLED,
+    CONF_HEARTBEAT,
+    CONF_MUNICIPALITY,
+    CONF_SITE_ID,
+    CONF_UPLINK,
+    COUNTIES,
+    DEFAULT_HEARTBEAT_MIN,
+    HEARTBEAT_RANGE,
+    UplinkSettings,
+    suggested_site_id,
+    uplink_as_stored,
+    uplink_errors,
+    uplink_section,
+    uplink_settings,
+)
 from .settings import endpoint_from, io_config_from
 from .sms_answers import (
     CONF_ON_CALL,
@@ -274,6 +293,26 @@ _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_TOTALS_INTERVAL, "s", 1),
     (CONF_AUTO_REMINDER, "h", 1),
 )
+# The county uplink over Home Assistant's MQTT integration (docs/mqtt.md).
+UPLINK_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_ENABLED, default=False): BooleanSelector(),
+        vol.Optional(CONF_COUNTY): SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=code, label=f"{code} {name}")
+                    for code, name in COUNTIES.items()
+                ],
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Optional(CONF_MUNICIPALITY): TextSelector(),
+        vol.Optional(CONF_SITE_ID): TextSelector(),
+        vol.Required(CONF_HEARTBEAT, default=DEFAULT_HEARTBEAT_MIN): vol.All(
+            _measure(*HEARTBEAT_RANGE, 1, "min"), vol.Coerce(int)
+        ),
+    }
+)
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(key): _measure(*OPTION_RANGES[key], step, unit)
@@ -283,7 +322,10 @@ OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_ON_CALL, default=dict): section(
             ON_CALL_SCHEMA, {"collapsed": True}
-        )
+        ),
+        vol.Required(CONF_UPLINK, default=dict): section(
+            UPLINK_SCHEMA, {"collapsed": True}
+        ),
     }
 )
 # (lower, upper, error): the lower bound must stay below the upper one.
@@ -303,6 +345,39 @@ def _options_errors(values: Mapping[str, Any]) -> dict[str, str]:
     if values[CONF_TANK_USABLE] > values[CONF_TANK_CAPACITY]:
         errors[CONF_TANK_USABLE] = "usable_above_capacity"
     return errors
+
+
+def _uplink_form_errors(
+    hass: HomeAssistant, entry: ConfigEntry, values: Mapping[str, Any]
+) -> tuple[dict[str, str], str]:
+    """Errors of the uplink section as entered, and the value at fault.
+
+    Besides the codes and the id: an uplink needs Home Assistant's MQTT
+    integration to go through, and two sites of this Home Assistant cannot
+    share topics.
+    """
+    error, at_fault = uplink_errors(values)
+    if error is not None:
+        return {"base": error}, at_fault
+    settings = uplink_settings({CONF_UPLINK: uplink_as_stored(values)})
+    if settings is None:
+        return {}, ""
+    if not hass.config_entries.async_has_entries(
+        "mqtt", include_disabled=False, include_ignore=False
+    ):
+        return {"base": "uplink_needs_mqtt"}, ""
+    if any(
+        _same_topics(settings, other.options)
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        return {"base": "uplink_site_taken"}, settings.base
+    return {}, ""
+
+
+def _same_topics(settings: UplinkSettings, options: Mapping[str, Any]) -> bool:
+    other = uplink_settings(options)
+    return other is not None and other.base == settings.base
 
 
 def _link_data(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -509,16 +584,30 @@ class SotPointOptionsFlow(OptionsFlow):
         at_fault = ""
         if user_input is not None:
             on_call = user_input.get(CONF_ON_CALL) or {}
+            uplink = user_input.get(CONF_UPLINK) or {}
             errors, at_fault = on_call_form_errors(on_call)
+            if not errors:
+                errors, at_fault = _uplink_form_errors(
+                    self.hass, self.config_entry, uplink
+                )
             errors |= _options_errors(user_input)
             if not errors:
                 data = {**self.config_entry.options, **user_input}
-                # An on-call list nobody filled in is not stored at all.
+                # An on-call list nobody filled in is not stored at all,
+                # nor an uplink that is off with nothing filled in.
                 data.pop(CONF_ON_CALL, None)
                 if stored := on_call_as_stored(on_call):
                     data[CONF_ON_CALL] = stored
+                data.pop(CONF_UPLINK, None)
+                if stored := uplink_as_stored(uplink):
+                    data[CONF_UPLINK] = stored
                 return self.async_create_entry(data=data)
-        values = user_input or {**DEFAULT_OPTIONS, **self.config_entry.options}
+        values = user_input or {
+            **DEFAULT_OPTIONS,
+            **self.config_entry.options,
+            CONF_UPLINK: uplink_section(self.config_entry.options)
+            or {CONF_SITE_ID: suggested_site_id(self.config_entry.title)},
+        }
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, values),

@@ -67,6 +67,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything a technician needs to see why a site reads what it reads."""
     coordinator = entry.runtime_data.coordinator
+    uplink = entry.runtime_data.uplink
     state = coordinator.data
     redacted = async_redact_data(
         {
@@ -81,6 +82,8 @@ async def async_get_config_entry_diagnostics(
                     coordinator.devices[k].subentry.title for k in state.failed
                 ),
             },
+            # The county uplink: its topics, the connection, the queue on disk.
+            "uplink": uplink.diagnostics() if uplink else {"enabled": False},
         },
         TO_REDACT,
     )

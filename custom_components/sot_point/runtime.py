@@ -33,8 +33,10 @@ from .hardware.client import ConnectionPool
 from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
 from .rules.status import build_status
+from .rules.uplink import uplink_settings
 from .safety_store import SafetyStore
 from .sms_answers import SmsAnswers
+from .uplink import Uplink
 
 # The platforms whose entities a person presses to command the site: the
 # generator's Start, Stop and Reset buttons, the mode select, the maintenance
@@ -58,6 +60,8 @@ class SotPointData:
     english_names: Mapping[str, str]
     answers: SmsAnswers
     pool: ConnectionPool = field(default_factory=ConnectionPool)
+    # The county uplink over MQTT, when the site's options turn it on.
+    uplink: Uplink | None = None
 
 
 type SotPointConfigEntry = ConfigEntry[SotPointData]
@@ -182,6 +186,13 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         coordinator.resume_outage(outage.at)
     entry.async_on_unload(coordinator.async_add_observer(journal.observe))
     entry.async_on_unload(coordinator.async_add_observer(fuel.observe))
+    uplink: Uplink | None = None
+    if (uplink_on := uplink_settings(entry.options)) is not None:
+        # Listening before the first poll: the outage a site boots into is
+        # the county's news too.
+        uplink = Uplink(hass, entry, uplink_on)
+        await uplink.async_load()
+        entry.async_on_unload(uplink.async_listen_journal())
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:
@@ -213,6 +224,9 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     answers = SmsAnswers(hass, entry.entry_id, entry.options, journal, status)
     await answers.async_load()
     entry.async_on_unload(answers.async_start())
+    if uplink is not None:
+        uplink.async_start(coordinator, notices, status)
+        entry.async_on_unload(uplink.async_stop)
     return SotPointData(
         coordinator=coordinator,
         control=control,
@@ -222,4 +236,5 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         english_names=english_names,
         answers=answers,
         pool=pool,
+        uplink=uplink,
     )
