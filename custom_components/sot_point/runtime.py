@@ -11,7 +11,7 @@ terms: the permissions a person's user groups give on the site's entities.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -59,6 +59,9 @@ class SotPointData:
     # for the entity ids (see SotPointEntity.async_prepare_to_add_to_hass).
     english_names: Mapping[str, str]
     answers: SmsAnswers
+    # The site's status object (rules/status.py) as of now: the one builder
+    # the info page's subscription, SMS STATUS and the uplink all read.
+    status: Callable[[], dict[str, Any]]
     pool: ConnectionPool = field(default_factory=ConnectionPool)
     # The county uplink over MQTT, when the site's options turn it on.
     uplink: Uplink | None = None
@@ -235,6 +238,7 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         fuel=fuel,
         english_names=english_names,
         answers=answers,
+        status=status,
         pool=pool,
         uplink=uplink,
     )

@@ -30,7 +30,7 @@ import probatio as vol
 
 from .const import DOMAIN
 from .notice_board import NoticeBoard
-from .rules.status import build_status, stable_part
+from .rules.status import stable_part
 from .runtime import SotPointConfigEntry
 
 COMMAND = f"{DOMAIN}/subscribe_site"
@@ -130,16 +130,7 @@ class SiteSubscription:
         self._send(force=False)
 
     def _status(self) -> dict[str, Any]:
-        coordinator = self.entry.runtime_data.coordinator
-        notices = self._board.active() if self._board else []
-        outage = self.entry.runtime_data.journal.last_ended_outage
-        return build_status(
-            self.entry.title,
-            coordinator.data,
-            notices,
-            reachable=coordinator.last_update_success,
-            last_outage=outage.data if outage is not None else None,
-        )
+        return self.entry.runtime_data.status()
 
     def _send(self, *, force: bool) -> None:
         """Send the status if it changed, or when the heartbeat is due."""

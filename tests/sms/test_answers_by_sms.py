@@ -47,6 +47,7 @@ from ..blueprints.conftest import (  # noqa: F401 (fixtures)
     use_blueprint,
     wait_for,
 )
+from ..blueprints.test_reservkraft import _inputs as reservkraft_inputs
 from ..conftest import fast_control, load_site, running, site_entry, state_of
 
 ANNA = "+46701234567"
@@ -122,18 +123,8 @@ async def _answered(
 
 
 def _reservkraft(site: MockConfigEntry) -> dict[str, Any]:
-    return {
-        "site": site.entry_id,
-        "mains_entity": MAINS,
-        "status_entity": STATUS,
-        "mode_entity": MODE,
-        "engine_entity": ENGINE,
-        "backup_entity": BACKUP,
-        "maintenance_entity": LOCK,
-        "people": [],
-        "answer_minutes": 5,
-        "start_minutes": 3,
-    }
+    """The Reservkraft blueprint's test inputs, with no phones of its own."""
+    return reservkraft_inputs(site, [])
 
 
 @pytest.fixture
