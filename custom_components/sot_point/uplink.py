@@ -390,6 +390,7 @@ class Uplink:
             self.settings,
             sent=dt_util.utcnow(),
             dropped_events=self.queue.dropped,
+            location=(self.hass.config.latitude, self.hass.config.longitude),
         )
         # Cleared first: a change while this one is on its way is news again.
         self._status_due = self._status_forced = False

@@ -184,6 +184,11 @@ async def test_status_arrives_retained_without_personal_data(  # noqa: PLR0917
         "heartbeat_s": 300,
         "dropped_events": 0,
         "sent": None,
+        # Home Assistant's home, to about 100 m, for the county's map.
+        "location": {
+            "latitude": round(hass.config.latitude, 3),
+            "longitude": round(hass.config.longitude, 3),
+        },
     }
     delivery, notice = [m.json() for m in county.on(EVENT_TOPIC)]
     assert delivery["kind"] == "fuel_delivery"

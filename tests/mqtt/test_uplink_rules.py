@@ -182,7 +182,9 @@ def test_status_payload_adds_the_uplink_part() -> None:
     """The status object unchanged, with where it comes from and what was lost."""
     status = {"schema": 1, "site": "SOT-punkt Kall", "updated": "t", "mode": "normal"}
     sent = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    payload = status_payload(status, KALL, sent=sent, dropped_events=3)
+    payload = status_payload(
+        status, KALL, sent=sent, dropped_events=3, location=(63.47531, 13.24049)
+    )
     assert payload == status | {
         "uplink": {
             "county": "23",
@@ -191,6 +193,7 @@ def test_status_payload_adds_the_uplink_part() -> None:
             "heartbeat_s": 300,
             "dropped_events": 3,
             "sent": "2026-11-24T12:00:00+00:00",
+            "location": {"latitude": 63.475, "longitude": 13.24},
         }
     }
     assert status_news(status) == {
@@ -198,6 +201,20 @@ def test_status_payload_adds_the_uplink_part() -> None:
         "site": "SOT-punkt Kall",
         "mode": "normal",
     }
+
+
+@pytest.mark.parametrize(
+    "location", [None, (0.0, 0.0), (91.0, 13.0), (63.0, 181.0)]
+)
+def test_a_home_that_is_unset_or_impossible_puts_no_point_on_the_map(
+    location: tuple[float, float] | None,
+) -> None:
+    """Home Assistant's default home (0, 0) is not in Jämtland: no location."""
+    sent = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    payload = status_payload(
+        {"schema": 1}, KALL, sent=sent, dropped_events=0, location=location
+    )
+    assert payload["uplink"]["location"] is None
 
 
 def test_outage_events_have_one_id_each() -> None:

@@ -268,13 +268,15 @@ def status_payload(
     *,
     sent: datetime,
     dropped_events: int,
+    location: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """The status object as the county gets it: with where and how it comes.
 
     `uplink.sent` lets the county tell an old retained message from a live
     one and see a clock that is far off; `uplink.heartbeat_s` how long a
     silence is still normal; `uplink.dropped_events` how many events the
-    site's queue had to drop while the broker could not be reached.
+    site's queue had to drop while the broker could not be reached;
+    `uplink.location` where the point is, for the county's map.
     """
     return dict(status) | {
         "uplink": {
@@ -284,8 +286,24 @@ def status_payload(
             "heartbeat_s": settings.heartbeat_s,
             "dropped_events": dropped_events,
             "sent": sent.isoformat(),
+            "location": site_location(location),
         }
     }
+
+
+def site_location(location: tuple[float, float] | None) -> dict[str, float] | None:
+    """A point's place to about 100 m: enough for a county's map, no closer.
+
+    None when Home Assistant's home is unset (0, 0) or out of range.
+    """
+    if location is None:
+        return None
+    latitude, longitude = location
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    if latitude == 0 and longitude == 0:
+        return None
+    return {"latitude": round(latitude, 3), "longitude": round(longitude, 3)}
 
 
 def status_news(status: Mapping[str, Any]) -> dict[str, Any]:
