@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.sot_point.const import (
+    CONF_INSTRUMENT_INTERVAL,
     CONF_SERIAL,
+    CONF_TOTALS_INTERVAL,
     DOMAIN,
+    EVENT_OUTAGE_STARTED,
+    STATUS_INTERVAL_S,
     SUBENTRY_GENERATOR,
     SUBENTRY_IO_MODULE,
 )
 from custom_components.sot_point.coordinator import SotPointCoordinator
+from custom_components.sot_point.hardware.client import ConnectionSettings
+from custom_components.sot_point.hardware.profiles import dse_gencomm
+from custom_components.sot_point.rules.site import SiteState
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
@@ -206,3 +219,169 @@ async def test_io_module_silent_alone_keeps_the_site_up(
     assert state_of(hass, "sensor.generator_control_mode") == "auto"
     assert state_of(hass, SITE) == "normal"
     assert SUBENTRY_IO_MODULE in {h.kind for h in coordinator.devices.values()}
+
+
+# --- Mains loss at the controller, without a transfer switch -----------------
+
+MAINS = "binary_sensor.mains_available"
+OUTAGE = "binary_sensor.sot_punkt_kall_outage_in_progress"
+CONTROLLER_ONLY = (SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE)
+# Page 4 and the totals are read at setup and not again while a test runs
+# (their intervals run on the monotonic clock, which HA's test clock does not
+# move): every poll after setup is a fast cycle.
+FAST_CYCLES = {CONF_INSTRUMENT_INTERVAL: 60.0, CONF_TOTALS_INTERVAL: 3600.0}
+# Page 4 on every poll, the totals never again: every poll a full one.
+FULL_POLLS = {CONF_INSTRUMENT_INTERVAL: 0.0, CONF_TOTALS_INTERVAL: 3600.0}
+READ_HOLDING = 3  # GenComm's only read; the I/O module uses FC04 and FC01
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One poll as the site saw it: the controller's requests, the mains."""
+
+    requests: int
+    mains_available: bool | None
+
+
+def _watch_polls(entry: MockConfigEntry) -> list[Poll]:
+    """Every poll from now on, with the controller's FC03 requests it took."""
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    handle = coordinator.handle_of(SUBENTRY_GENERATOR)
+    assert handle is not None
+    stats = handle.reader.connection.stats
+    polls: list[Poll] = []
+    counted = [stats.by_function.get(READ_HOLDING, 0)]
+
+    def seen(state: SiteState) -> None:
+        now = stats.by_function.get(READ_HOLDING, 0)
+        polls.append(Poll(now - counted[0], state.mains_available))
+        counted[0] = now
+
+    coordinator.async_add_observer(seen)
+    return polls
+
+
+async def _next_poll(hass: HomeAssistant) -> None:
+    """One tick of the coordinator's 1 s cycle, on Home Assistant's clock.
+
+    The coordinator's next poll is due within the interval plus its own
+    sub-second offset (under 0.5 s); the poll it starts is awaited.
+    """
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=STATUS_INTERVAL_S + 0.5)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_mains_lost_at_the_controller_shows_in_the_next_fast_cycle(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """No transfer switch: the next poll after the grid goes says it is gone.
+
+    That poll is a fast cycle of three requests (status, engine state, the
+    mains block), not the full page 4 at the instrument interval.
+    """
+    entry = await load_site(
+        hass, site_entry(sim, devices=CONTROLLER_ONLY, options=FAST_CYCLES)
+    )
+    assert state_of(hass, MAINS) == "on"
+    polls = _watch_polls(entry)
+    await _next_poll(hass)
+    assert polls[0] == Poll(requests=3, mains_available=True)
+
+    sim.site.lose_mains()
+    polls.clear()
+    await _next_poll(hass)
+    assert polls[0] == Poll(requests=3, mains_available=False)
+    assert state_of(hass, MAINS) == "off"
+    assert state_of(hass, OUTAGE) == "on"
+
+    sim.site.restore_mains()
+    polls.clear()
+    await _next_poll(hass)
+    assert polls[0] == Poll(requests=3, mains_available=True)
+    assert state_of(hass, MAINS) == "on"
+
+
+async def test_full_poll_stays_four_requests_with_the_mains_on_page_4(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """When page 4 is read its mains registers count; no fifth request."""
+    entry = await load_site(
+        hass, site_entry(sim, devices=CONTROLLER_ONLY, options=FULL_POLLS)
+    )
+    polls = _watch_polls(entry)
+    await _next_poll(hass)
+    assert polls[0] == Poll(requests=4, mains_available=True)
+
+    sim.site.lose_mains()
+    polls.clear()
+    await _next_poll(hass)
+    assert polls[0] == Poll(requests=4, mains_available=False)
+    assert state_of(hass, MAINS) == "off"
+
+
+def _silence(sim: SimulatedSite, kind: FaultKind, *addresses: int) -> None:
+    """The controller (or some of its blocks) stops answering: `kind` faults."""
+    sim.faults.units = frozenset({sim.site.config.units.dse})
+    sim.faults.addresses = frozenset(addresses) if addresses else None
+    if kind is FaultKind.EXCEPTION:
+        sim.faults.exception_code = GATEWAY_NO_RESPONSE
+    sim.faults.enable(rate=1.0, kinds={kind: 1.0})
+
+
+async def _impatient(entry: MockConfigEntry) -> None:
+    """Time out after 0.2 s, once: the real 1 s x 3 tries only slow the test."""
+    coordinator: SotPointCoordinator = entry.runtime_data.coordinator
+    handle = coordinator.handle_of(SUBENTRY_GENERATOR)
+    assert handle is not None
+    connection = handle.reader.connection
+    connection.settings = ConnectionSettings(timeout=0.2, retries=0, backoff=0.0)
+    await connection.close()  # the next client is made with these settings
+
+
+@pytest.mark.parametrize(
+    ("kind", "addresses", "controller_answers"),
+    [
+        (FaultKind.EXCEPTION, (), False),
+        (FaultKind.DROP, (), False),
+        (FaultKind.DROP, (dse_gencomm.MAINS_BLOCK.address,), True),
+    ],
+    ids=["gateway_no_response", "timeout", "mains_block_timeout"],
+)
+async def test_a_silent_controller_is_no_mains_failure(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    kind: FaultKind,
+    addresses: tuple[int, ...],
+    controller_answers: bool,
+) -> None:
+    """Unanswered reads make the mains unknown: unavailable, never "off".
+
+    The outage delay is 0 here, so a single poll read as "mains lost" would
+    open an outage: none is opened, and nothing is announced.
+    """
+    entry = await load_site(
+        hass, site_entry(sim, devices=CONTROLLER_ONLY, options=FAST_CYCLES)
+    )
+    await _impatient(entry)
+    announced = async_capture_events(hass, EVENT_OUTAGE_STARTED)
+    polls = _watch_polls(entry)
+    _silence(sim, kind, *addresses)
+    for _ in range(3):
+        await _next_poll(hass)
+    assert sim.faults.counts[kind] >= 3
+    assert [poll.mains_available for poll in polls] == [None] * len(polls)
+    assert len(polls) >= 3
+    assert state_of(hass, MAINS) == STATE_UNAVAILABLE
+    assert state_of(hass, OUTAGE) == "off"
+    assert entry.runtime_data.journal.open_outage is None
+    assert announced == []
+    mode = state_of(hass, "sensor.generator_control_mode")
+    assert (mode == "auto") is controller_answers
+    assert state_of(hass, "sensor.warm_room_room_temperature") != STATE_UNAVAILABLE
+
+    sim.faults.disable()
+    await _next_poll(hass)
+    assert state_of(hass, MAINS) == "on"
+    assert state_of(hass, OUTAGE) == "off"

@@ -76,9 +76,11 @@ async def test_diagnostics_of_a_normal_day(
     assert generator["model_code"] == sim.site.config.model_code
     # The words of every group as they came off the wire, block by block.
     raw = generator["raw_blocks"]
-    assert set(raw) == {"status", "instruments", "totals"}
+    assert set(raw) == {"status", "instruments", "totals", "mains"}
     assert set(raw["status"]) == {"status", "engine"}
     assert set(raw["instruments"]) == {"instruments", "alarms"}
+    # Page 4 was read in this poll and carried the mains: no fast mains block.
+    assert raw["mains"] is None
     assert raw["status"]["status"][0] == 1  # register 772: Auto
     assert generator["errors"] == {}
     assert diagnostics["site"]["mode"] == "normal"

@@ -82,13 +82,76 @@ async def test_identity_and_values_match_the_site(sim: SimulatedSite) -> None:
 
 
 async def test_full_poll_takes_at_most_four_requests(sim: SimulatedSite) -> None:
-    """Status, engine state, page 4 and the alarm page: four requests a poll."""
+    """Status, engine state, page 4 and the alarm page: four requests a poll.
+
+    Page 4 carries the mains, so the fast cycle's mains block is not read too.
+    """
     controller = await _controller(sim, PollIntervals(instruments=0.0, totals=3600))
     await controller.poll()  # the first poll also reads the totals once
     before = controller.connection.stats.requests
     await controller.poll()
     assert controller.connection.stats.requests - before <= 4
+    assert controller.raw_blocks()["mains"] is None
     await controller.connection.close()
+
+
+# Page 4 and the totals once, at the first poll; then only fast cycles.
+FAST_CYCLE = PollIntervals(instruments=3600.0, totals=3600.0)
+
+
+async def test_fast_cycle_sees_mains_loss_in_three_requests(
+    sim: SimulatedSite,
+) -> None:
+    """Between full polls a poll is status, engine state and the mains block.
+
+    The grid goes: the very next poll, three requests, says so, long before
+    page 4 is due again.
+    """
+    controller = await _controller(sim, FAST_CYCLE)
+    stats = controller.connection.stats
+    limits = Interlocks().mains_limits
+    assert (await controller.poll()).mains_available(limits) is True
+    sim.site.lose_mains()
+
+    before = stats.requests
+    state = await controller.poll()
+    assert stats.requests - before == 3
+    assert state.mains_available(limits) is False
+    assert state.number("mains_voltage_l1_n") == 0.0
+    await controller.connection.close()
+
+
+async def test_dropped_mains_answers_are_never_a_lost_mains(
+    sim: SimulatedSite,
+) -> None:
+    """300 fast polls with 5 % faults on a live grid: never "mains lost".
+
+    A dropped, refused, cut or short answer leaves the mains unknown for that
+    poll (or fails the poll); it never decodes as 0 V.
+    """
+    connection = ModbusConnection(
+        TcpEndpoint("127.0.0.1", sim.port),
+        ConnectionSettings(timeout=0.05, retries=2, backoff=0.0),
+    )
+    controller = DseController(connection, sim.site.config.units.dse, FAST_CYCLE)
+    limits = Interlocks().mains_limits
+    await controller.poll()
+    # Slow, but within the timeout: done before the test ends.
+    sim.faults.slow_seconds = 0.02
+    sim.faults.enable(rate=0.05)
+    seen: dict[bool | None, int] = {}
+    for _ in range(300):
+        try:
+            state = await controller.poll()
+        except HardwareError:
+            continue
+        verdict = state.mains_available(limits)
+        seen[verdict] = seen.get(verdict, 0) + 1
+    sim.faults.disable()
+    assert sum(sim.faults.counts.values()) > 0
+    assert False not in seen
+    assert seen[True] > 0
+    await connection.close()
 
 
 async def test_controller_exceptions_are_typed(sim: SimulatedSite) -> None:

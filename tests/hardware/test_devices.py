@@ -19,14 +19,21 @@ from custom_components.sot_point.hardware.commands import (
     RefusalReason,
     check,
 )
-from custom_components.sot_point.hardware.devices import DseController, IoModule
+from custom_components.sot_point.hardware.devices import (
+    DseController,
+    IoModule,
+    PollIntervals,
+)
 from custom_components.sot_point.hardware.errors import (
+    DeviceTimeoutError,
+    HardwareError,
     ModbusExceptionError,
     NotDseControllerError,
 )
 from custom_components.sot_point.hardware.profiles.generic_io import IoModuleConfig
 from custom_components.sot_point.hardware.registers import Block, Unavailable
 from custom_components.sot_point.hardware.state import (
+    DEFAULT_MAINS_LIMITS,
     AlarmCondition,
     ControlMode,
     EngineState,
@@ -44,6 +51,8 @@ class FakeConnection(ModbusConnection):
         super().__init__(TcpEndpoint("192.0.2.1"))
         self.registers = registers
         self.refused: set[int] = set()
+        # Addresses whose reads get no answer at all (a Modbus timeout).
+        self.silent: set[int] = set()
         self.reads: list[Block] = []
         self.writes: list[tuple[int, int, list[int]]] = []
         self.on_write: Callable[[list[int]], None] | None = None
@@ -53,6 +62,8 @@ class FakeConnection(ModbusConnection):
         self.reads.append(block)
         if block.address in self.refused:
             raise ModbusExceptionError(2, block.function, block.address)
+        if block.address in self.silent:
+            raise DeviceTimeoutError(f"no answer at {block.address}")
         return [
             self.registers.get((block.function, a), 0xFFFF)
             for a in range(block.address, block.end)
@@ -144,6 +155,111 @@ async def test_poll_reads_four_blocks_and_builds_the_state() -> None:
     with pytest.raises(CommandRefusedError) as info:
         check(Command.START, state, Interlocks())
     assert info.value.detail == "emergency_stop"
+
+
+# Page 4 only when a test says so: every poll after the first is a fast one.
+FAST_CYCLE = PollIntervals(instruments=3600.0, totals=3600.0)
+MAINS_GOOD = holding(1059, [500, 0, 2300, 0, 2300, 0, 2300])  # 50.0 Hz, 230.0 V
+MAINS_DEAD = holding(1059, [0] * 7)
+
+
+def _addresses(connection: FakeConnection) -> list[tuple[int, int]]:
+    return [(b.address, b.count) for b in connection.reads]
+
+
+async def test_fast_cycle_reads_status_engine_and_the_mains_block() -> None:
+    connection = dse7320()
+    connection.registers.update(MAINS_GOOD)
+    controller = DseController(connection, intervals=FAST_CYCLE)
+    await controller.poll()  # the first poll reads every group
+    connection.reads.clear()
+
+    state = await controller.poll()
+    assert _addresses(connection) == [(772, 3), (1408, 1), (1059, 7)]
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is True
+    # Page 4's other values are still those of its last read.
+    assert state.values["battery_voltage"] == 13.5
+
+
+async def test_mains_lost_between_full_polls_shows_in_the_next_fast_one() -> None:
+    connection = dse7320()
+    connection.registers.update(MAINS_GOOD)
+    controller = DseController(connection, intervals=FAST_CYCLE)
+    assert (await controller.poll()).mains_available(DEFAULT_MAINS_LIMITS) is True
+
+    connection.registers.update(MAINS_DEAD)
+    state = await controller.poll()
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is False
+    assert state.values["mains_voltage_l1_n"] == 0.0
+    assert state.values["mains_frequency"] == 0.0
+
+
+async def test_a_full_poll_reads_the_mains_on_page_4_not_twice() -> None:
+    connection = dse7320()
+    connection.registers.update(MAINS_GOOD)
+    controller = DseController(connection, intervals=PollIntervals(0.0, 3600.0))
+    await controller.poll()
+    connection.reads.clear()
+    connection.registers.update(MAINS_DEAD)
+
+    state = await controller.poll()
+    assert _addresses(connection) == [(772, 3), (1408, 1), (1024, 66), (39424, 21)]
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is False
+
+
+async def test_page_4_read_after_a_fast_one_is_the_newer_mains() -> None:
+    connection = dse7320()
+    connection.registers.update(MAINS_DEAD)
+    controller = DseController(connection, intervals=FAST_CYCLE)
+    await controller.poll()
+    assert (await controller.poll()).mains_available(DEFAULT_MAINS_LIMITS) is False
+
+    connection.registers.update(MAINS_GOOD)  # the grid is back ...
+    connection.reads.clear()
+    # ... and a command reads page 4 afresh: its mains values count, not the
+    # fast block's from the poll before.
+    state = await controller.poll(fresh_instruments=True)
+    assert (1059, 7) not in _addresses(connection)
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is True
+
+
+@pytest.mark.parametrize(
+    "failure", ["refused", "silent"], ids=["modbus_exception", "timeout"]
+)
+async def test_a_failed_mains_read_is_unknown_mains_not_lost(failure: str) -> None:
+    """No answer for the mains block: the mains is unknown, never "lost".
+
+    Nor is page 4's older "mains good" shown in its place: it may be up to an
+    instrument interval old.
+    """
+    connection = dse7320()
+    connection.registers.update(MAINS_GOOD)
+    controller = DseController(connection, intervals=FAST_CYCLE)
+    await controller.poll()
+    getattr(connection, failure).add(1059)
+
+    state = await controller.poll()
+    assert state.mode is ControlMode.MANUAL  # the controller answers otherwise
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is None
+    assert "mains_voltage_l1_n" not in state.values
+    assert isinstance(controller.errors["mains"], HardwareError)
+
+    getattr(connection, failure).discard(1059)
+    state = await controller.poll()
+    assert state.mains_available(DEFAULT_MAINS_LIMITS) is True
+    assert "mains" not in controller.errors
+
+
+async def test_a_silent_controller_raises_rather_than_reporting_mains() -> None:
+    """No status answer: the poll fails, no snapshot says anything of the mains."""
+    connection = dse7320()
+    connection.registers.update(MAINS_GOOD)
+    controller = DseController(connection, intervals=FAST_CYCLE)
+    await controller.poll()
+    connection.silent.update({772, 1408, 1059})
+    with pytest.raises(DeviceTimeoutError):
+        await controller.poll()
+    assert controller.state().mains_available(DEFAULT_MAINS_LIMITS) is None
 
 
 async def test_a_unit_reporting_fewer_alarm_slots_than_named_still_polls() -> None:

@@ -552,6 +552,25 @@ def test_full_poll_reads_status_engine_instruments_and_alarms() -> None:
     assert reads == {(772, 3), (1408, 1), (1024, 66), (39424, 21)}
 
 
+def test_fast_cycle_reads_the_mains_as_a_whole_part_of_page_4() -> None:
+    plan = dse.read_plan(32841)
+    (mains,) = plan.mains
+    # 1059 frequency, 1060-1065 L1-N..L3-N: seven registers, no torn value.
+    assert (mains.address, mains.count, mains.function) == (1059, 7, 3)
+    inside = [spec.key for spec in dse.ALL_VALUE_SPECS if mains.covers(spec)]
+    assert inside == [spec.key for spec in dse.MAINS_SENSING_SPECS]
+    assert {spec.key for spec in dse.MAINS_SENSING_SPECS} == {
+        "mains_frequency",
+        "mains_voltage_l1_n",
+        "mains_voltage_l2_n",
+        "mains_voltage_l3_n",
+    }
+    assert mains.end == max(spec.end for spec in dse.MAINS_SENSING_SPECS)
+    # Page 4 holds them all, so a full poll need not read the block too.
+    assert all(dse.INSTRUMENT_BLOCK.covers(s) for s in dse.MAINS_SENSING_SPECS)
+    assert len(plan.status + plan.mains) == 3
+
+
 def test_block_covers_only_whole_values() -> None:
     spec = RegisterSpec("v", 1032, words=2)
     assert Block("a", 1024, 10).covers(spec)

@@ -61,10 +61,18 @@ class ReadGroup:
         self.words, self.error = words, None
         self.last_read = time.monotonic()
 
+    def forget(self) -> None:
+        """Hold nothing, and no error: another group read these values now."""
+        self.words, self.error = None, None
+
 
 @dataclass(frozen=True, slots=True)
 class PollIntervals:
-    """Seconds between reads of each group; status is read on every poll."""
+    """Seconds between reads of each group.
+
+    Status (with the engine state) is read on every poll, and so is the mains
+    block whenever page 4 is not: the fast cycle.
+    """
 
     instruments: float = 5.0
     totals: float = 60.0
@@ -116,6 +124,8 @@ class DseController:
             "status": ReadGroup(plan.status, 0.0),
             "instruments": ReadGroup(plan.instruments, self.intervals.instruments),
             "totals": ReadGroup(plan.totals, self.intervals.totals),
+            # Interval 0: read on every poll that does not read page 4.
+            "mains": ReadGroup(plan.mains, 0.0),
         }
         return self.identity
 
@@ -131,14 +141,14 @@ class DseController:
         return dse.supported_functions(words)
 
     async def poll(self, *, fresh_instruments: bool = False) -> GeneratorState:
-        """Read status, and the other groups when due.
+        """Read status, the mains or page 4, and the other groups when due.
 
         A failed status read raises: the controller is not answering, and
         trying the slower groups would only stack more timeouts on the bus.
-        A failed instrument or totals read drops just that group's values.
-        `fresh_instruments` reads the instruments with the alarm page now,
-        due or not, and raises if that read fails: a start or a transfer is
-        judged on them.
+        A failed instrument, mains or totals read drops just that group's
+        values. `fresh_instruments` reads the instruments with the alarm page
+        now, due or not, and raises if that read fails: a start or a transfer
+        is judged on them.
         """
         try:
             if self.identity is None:
@@ -151,14 +161,29 @@ class DseController:
             self.identity = None
             raise
         now = time.monotonic()
-        if fresh_instruments:
-            await self._groups["instruments"].refresh(self.connection, self.device_id)
-        for name in ("instruments", "totals"):
-            group = self._groups[name]
-            if group.due(now) and not (fresh_instruments and name == "instruments"):
+        instruments = self._groups["instruments"]
+        mains = self._groups["mains"]
+        if fresh_instruments or instruments.due(now):
+            # Page 4 holds the mains registers too: reading the mains block
+            # as well would repeat them, and the full poll stays at four
+            # requests. Its last read is forgotten, so page 4's is shown.
+            mains.forget()
+            if fresh_instruments:
+                await instruments.refresh(self.connection, self.device_id)
+            else:
                 # The error stays in group.error; the group's values are gone.
                 with contextlib.suppress(HardwareError):
-                    await group.refresh(self.connection, self.device_id)
+                    await instruments.refresh(self.connection, self.device_id)
+        else:
+            # The fast cycle: without a transfer switch the controller is the
+            # only witness of a lost grid, and page 4 alone comes round only
+            # every instrument interval.
+            with contextlib.suppress(HardwareError):
+                await mains.refresh(self.connection, self.device_id)
+        totals = self._groups["totals"]
+        if totals.due(now):
+            with contextlib.suppress(HardwareError):
+                await totals.refresh(self.connection, self.device_id)
         return self.state()
 
     def _check_serial(self) -> None:
@@ -181,6 +206,7 @@ class DseController:
                 dse.INSTRUMENT_SPECS, instruments.blocks, instruments.words
             )
             alarms = self._alarms(instruments.words["alarms"])
+        values = self._with_mains(values)
         totals = self._groups["totals"]
         if totals.words is not None:
             values |= _decode(
@@ -194,6 +220,24 @@ class DseController:
             alarms=alarms,
             supported_functions=self.supported_functions,
         )
+
+    def _with_mains(self, values: dict[str, Value]) -> dict[str, Value]:
+        """The mains from the newest read of it: the fast block, or page 4.
+
+        The mains group holds words only when it was read after page 4 (a
+        page-4 read forgets it). When its own read failed, page 4's mains
+        values are dropped too: they are up to an instrument interval old,
+        and an old "mains good" would hide a loss. No mains values means
+        "unknown", never "lost", so a silent controller raises no outage.
+        """
+        mains = self._groups.get("mains")
+        if mains is None:
+            return values
+        if mains.words is not None:
+            return values | _decode(dse.MAINS_SENSING_SPECS, mains.blocks, mains.words)
+        if mains.error is not None:
+            return {k: v for k, v in values.items() if k not in dse.MAINS_SENSING_KEYS}
+        return values
 
     def _alarms(self, words: list[int]) -> tuple[Alarm, ...]:
         names = dse.alarm_names(self.model_code)

@@ -66,6 +66,23 @@ _HZ = (0.0, 70.0)
 _VLN = (0.0, 1800.0)
 _VLL = (0.0, 3000.0)
 _AMP = (0.0, 99999.9)
+# Page 4 offsets 35-41: the controller's own mains sensing, the only mains
+# measurement a site without a separate transfer switch has (1059 frequency,
+# 1060-1065 L1-N..L3-N as 32-bit values; dse-gencomm.md section 3, C: the
+# Arduino emulator's map, the 7310/7320 map page and genmon). They are
+# also read on their own in the fast cycle, so the seven registers sit
+# together with no reserved word and no half of a 32-bit value at either end.
+# We read the measurements, not a "mains failed" flag: page 8's flag exists
+# only on the old alarm system (MK I, 55x), the named-alarm page has no such
+# slot in the registers the sources agree on, and with the voltages the site's
+# own band decides, the same on the fast read as on the full page.
+MAINS_SENSING_SPECS = (
+    RegisterSpec("mains_frequency", 1059, scale=0.1, unit="Hz", valid=_HZ),
+    RegisterSpec("mains_voltage_l1_n", 1060, words=2, scale=_V, unit="V", valid=_VLN),
+    RegisterSpec("mains_voltage_l2_n", 1062, words=2, scale=_V, unit="V", valid=_VLN),
+    RegisterSpec("mains_voltage_l3_n", 1064, words=2, scale=_V, unit="V", valid=_VLN),
+)
+MAINS_SENSING_KEYS = frozenset(spec.key for spec in MAINS_SENSING_SPECS)
 INSTRUMENT_SPECS = (
     RegisterSpec("oil_pressure", 1024, unit="kPa", valid=(0, 10000)),
     RegisterSpec("coolant_temperature", 1025, signed=True, unit="°C", valid=(-50, 200)),
@@ -108,10 +125,7 @@ INSTRUMENT_SPECS = (
     RegisterSpec("generator_power_l1", 1052, words=2, signed=True, unit="W"),
     RegisterSpec("generator_power_l2", 1054, words=2, signed=True, unit="W"),
     RegisterSpec("generator_power_l3", 1056, words=2, signed=True, unit="W"),
-    RegisterSpec("mains_frequency", 1059, scale=0.1, unit="Hz", valid=_HZ),
-    RegisterSpec("mains_voltage_l1_n", 1060, words=2, scale=_V, unit="V", valid=_VLN),
-    RegisterSpec("mains_voltage_l2_n", 1062, words=2, scale=_V, unit="V", valid=_VLN),
-    RegisterSpec("mains_voltage_l3_n", 1064, words=2, scale=_V, unit="V", valid=_VLN),
+    *MAINS_SENSING_SPECS,
     RegisterSpec("mains_current_l1", 1076, words=2, scale=0.1, unit="A", valid=_AMP),
     RegisterSpec("mains_current_l2", 1078, words=2, scale=0.1, unit="A", valid=_AMP),
     RegisterSpec("mains_current_l3", 1080, words=2, scale=0.1, unit="A", valid=_AMP),
@@ -321,11 +335,16 @@ def alarm_block(model_code: int) -> Block:
 
 @dataclass(frozen=True, slots=True)
 class ReadPlan:
-    """Which blocks a poll reads, and how often."""
+    """Which blocks a poll reads, and how often.
+
+    `mains` is read in the fast cycle only, when page 4 is not: page 4 holds
+    the same registers, so it is never an extra request of a full poll.
+    """
 
     status: tuple[Block, ...]
     instruments: tuple[Block, ...]
     totals: tuple[Block, ...]
+    mains: tuple[Block, ...] = ()
 
 
 IDENTITY_BLOCK = block_for("identity", IDENTITY_SPECS)
@@ -335,6 +354,8 @@ SUPPORTED_FUNCTIONS_BLOCK = Block(
 STATUS_BLOCK = block_for("status", STATUS_SPECS)
 ENGINE_BLOCK = block_for("engine", ENGINE_SPECS)
 INSTRUMENT_BLOCK = block_for("instruments", INSTRUMENT_SPECS)
+# 1059-1065: seven registers, 8 bytes out and 19 back on RTU.
+MAINS_BLOCK = block_for("mains", MAINS_SENSING_SPECS)
 POWER_BLOCK = block_for("power", POWER_SPECS)
 COUNTER_BLOCK = block_for("counters", COUNTER_SPECS)
 # Read alone after the clock is set, to check what the controller took.
@@ -357,9 +378,19 @@ def read_plan(model_code: int) -> ReadPlan:
     totals (load, clock, maintenance timer, run time, kWh, starts) that move
     slowly, so they have their own longer interval rather than adding two
     requests to every full poll.
+
+    Between full polls the fast cycle reads status, engine state and the
+    mains block: three requests a second. Without a transfer switch the
+    controller's mains sensing is the site's only witness of a lost grid, and
+    at the instrument interval alone Home Assistant saw it up to 6 s late; a
+    7-register read each second brings that under 2 s. Status, engine state
+    and the mains (772, 1408, 1059) lie on pages 3, 5 and 4: no read of at
+    most 125 registers spans two of them, and GenComm does not promise to
+    answer across the reserved registers between.
     """
     return ReadPlan(
         status=(STATUS_BLOCK, ENGINE_BLOCK),
         instruments=(INSTRUMENT_BLOCK, alarm_block(model_code)),
         totals=(POWER_BLOCK, COUNTER_BLOCK),
+        mains=(MAINS_BLOCK,),
     )
