@@ -35,7 +35,11 @@ AUTOMATION_NAMES = {
 
 async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
     """Add the site, then its generator, I/O module and transfer switch."""
-    result = await api.flow(FLOW, {"handler": "sot_point"}, [{"site_name": SITE_NAME}])
+    result = await api.flow(
+        FLOW,
+        {"handler": "sot_point"},
+        [{"next_step_id": "site"}, {"site_name": SITE_NAME}],
+    )
     entry_id = str(result["result"]["entry_id"])
     # The simulated site's day tank holds 200 L, 180 L of it above the pickup.
     await api.flow(

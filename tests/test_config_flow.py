@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntryState,
+    ConfigFlowResult,
     ConfigSubentryData,
     SubentryFlowContext,
     SubentryFlowResult,
@@ -290,13 +291,29 @@ def only_subentry(entry: MockConfigEntry, kind: str) -> Any:
 # --- The site ------------------------------------------------------------------
 
 
+async def start_site_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """A new entry's flow, past its menu: the site's name form."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "site"}
+    )
+
+
 async def test_user_flow_creates_site(hass: HomeAssistant) -> None:
     """A technician names the site and gets one config entry for it."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["site", "region"]
+    assert_translated(result, ("config",))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "site"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "site"
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SITE_NAME: "  SOT-punkt Kall "}
@@ -309,9 +326,7 @@ async def test_user_flow_creates_site(hass: HomeAssistant) -> None:
 
 async def test_blank_name_is_refused_then_recovers(hass: HomeAssistant) -> None:
     """A blank name shows an error and the same flow still finishes."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_site_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SITE_NAME: "   "}
     )
@@ -330,9 +345,7 @@ async def test_same_site_twice_is_aborted(
 ) -> None:
     """The same site name cannot be added twice, whatever its case."""
     mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_site_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SITE_NAME: "sot-punkt KALL"}
     )

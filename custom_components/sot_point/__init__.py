@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -12,7 +14,11 @@ from .const import DOMAIN
 from .entity_setup import async_place_devices, async_remove_unused_devices
 from .export import async_register_export_view
 from .notices import async_setup_notice_services
+from .region.hub import RegionConfigEntry
+from .region.report_view import async_register_region_report_view
+from .region.setup import async_setup_region, async_unload_region
 from .repairs import SiteRepairs, async_remove_issues
+from .rules.region import is_region
 from .runtime import SotPointConfigEntry, async_build_site
 from .services import async_setup_services
 from .websocket import async_setup_websocket
@@ -33,11 +39,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_notice_services(hass)
     async_setup_websocket(hass)
     async_register_export_view(hass)
+    async_register_region_report_view(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
-    """Set up a SOT point site and its devices."""
+    """Set up a SOT point site and its devices, or a region (region/setup.py)."""
+    if is_region(entry.data):
+        return await async_setup_region(hass, cast(RegionConfigEntry, entry))
     entry.runtime_data = await async_build_site(hass, entry)
     coordinator = entry.runtime_data.coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -72,7 +81,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: SotPointConfigEntry) ->
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> bool:
-    """Unload a SOT point site and close its connections."""
+    """Unload a SOT point site and close its connections, or a region."""
+    if is_region(entry.data):
+        return await async_unload_region(hass, cast(RegionConfigEntry, entry))
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         site = entry.runtime_data

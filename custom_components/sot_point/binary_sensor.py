@@ -19,6 +19,8 @@ from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .entity_setup import add_entities_by_source, add_entities_once_reported
 from .hardware.state import AlarmCondition
+from .region.entities import async_setup_region_binary_sensors
+from .rules.region import is_region
 from .rules.site import SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry
@@ -190,6 +192,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add binary sensors, and alarm sensors as the controller reveals them."""
+    if is_region(entry.data):
+        await async_setup_region_binary_sensors(hass, entry, async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     add_entities_by_source(
         coordinator, async_add_entities, BINARY_SENSORS, SotPointBinarySensor

@@ -5,6 +5,10 @@ device of the site is a config subentry: the generator's DSE controller, the
 I/O module (tank level, warm room), and a separate transfer switch where the
 controller does not drive the contactors. Every device is read before it is
 added or changed, so a subentry never points at nothing.
+
+The same integration can be set up as a region instead (the first step is a
+menu): one entry per county, its name and county as data, what it follows
+as options (rules/region.py, region/). A region has no devices to add.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, ClassVar, override
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -25,6 +30,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -111,6 +117,23 @@ from .entity import MAKES
 from .hardware.client import TcpEndpoint
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
+from .region.hub import RegionConfigEntry, device_identifier
+from .rules.region import (
+    CONF_KIND,
+    CONF_LOW_AUTONOMY,
+    CONF_MUNICIPALITIES,
+    CONF_REGION_COUNTY,
+    CONF_REGION_NAME,
+    CONF_SILENT_AFTER,
+    DEFAULT_LOW_AUTONOMY_H,
+    DEFAULT_REGION_OPTIONS,
+    DEFAULT_SILENT_AFTER,
+    KIND_REGION,
+    LOW_AUTONOMY_RANGE,
+    SILENT_AFTER_RANGE,
+    is_region,
+    region_options_error,
+)
 from .rules.uplink import (
     CONF_COUNTY,
     CONF_ENABLED,
@@ -153,6 +176,14 @@ STEP_SEARCH_RTU = f"search_{CONNECTION_RTU}"
 STEP_INPUTS = "inputs"
 STEP_CONFIRM = "confirm"
 STEP_RECONFIGURE = "reconfigure"
+STEP_SITE = "site"
+STEP_REGION = "region"
+STEP_RECONFIGURE_REGION = "reconfigure_region"
+ERROR_REGION_NAME_REQUIRED = "region_name_required"
+ERROR_REGION_NEEDS_MQTT = "region_needs_mqtt"
+ABORT_REGION_ALREADY_CONFIGURED = "region_already_configured"
+# A region's options form: sites to forget (not kept in the options).
+CONF_FORGET_SITES = "forget_sites"
 
 REGISTER_RANGE = (0, 65535)
 # The translation category and the language behind every other.
@@ -293,19 +324,26 @@ _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_TOTALS_INTERVAL, "s", 1),
     (CONF_AUTO_REMINDER, "h", 1),
 )
+
+
+def _county_selector() -> SelectSelector:
+    """SCB's counties, by code and name."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=code, label=f"{code} {name}")
+                for code, name in COUNTIES.items()
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
 # The county uplink over Home Assistant's MQTT integration (docs/mqtt.md).
 UPLINK_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_ENABLED, default=False): BooleanSelector(),
-        vol.Optional(CONF_COUNTY): SelectSelector(
-            SelectSelectorConfig(
-                options=[
-                    SelectOptionDict(value=code, label=f"{code} {name}")
-                    for code, name in COUNTIES.items()
-                ],
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
+        vol.Optional(CONF_COUNTY): _county_selector(),
         vol.Optional(CONF_MUNICIPALITY): TextSelector(),
         vol.Optional(CONF_SITE_ID): TextSelector(),
         vol.Required(CONF_HEARTBEAT, default=DEFAULT_HEARTBEAT_MIN): vol.All(
@@ -328,6 +366,55 @@ OPTIONS_SCHEMA = vol.Schema(
         ),
     }
 )
+# A region: the county board's view of every site of a county (region/).
+REGION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_REGION_NAME): TextSelector(),
+        vol.Required(CONF_REGION_COUNTY): _county_selector(),
+    }
+)
+REGION_NAME_SCHEMA = vol.Schema({vol.Required(CONF_REGION_NAME): TextSelector()})
+
+
+def region_options_schema(heard: Iterable[str], sites: Mapping[str, str]) -> vol.Schema:
+    """A region's options; the municipalities and sites heard so far are offered.
+
+    `sites` (key -> name) can be forgotten: a site taken away (its retained
+    messages cleared on the broker) need not stay silent forever.
+    """
+    forget: dict[vol.Marker, Any] = {}
+    if sites:
+        forget[vol.Optional(CONF_FORGET_SITES, default=list)] = SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=key, label=f"{name} ({key})")
+                    for key, name in sorted(sites.items(), key=lambda i: i[1])
+                ],
+                multiple=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    return vol.Schema(
+        {
+            vol.Optional(CONF_MUNICIPALITIES, default=list): SelectSelector(
+                SelectSelectorConfig(
+                    options=sorted(set(heard)),
+                    multiple=True,
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(
+                CONF_LOW_AUTONOMY, default=DEFAULT_LOW_AUTONOMY_H
+            ): _whole_number(*LOW_AUTONOMY_RANGE),
+            vol.Required(
+                CONF_SILENT_AFTER, default=DEFAULT_SILENT_AFTER
+            ): _whole_number(*SILENT_AFTER_RANGE),
+            **forget,
+        }
+    )
+
+
 # (lower, upper, error): the lower bound must stay below the upper one.
 _OPTION_PAIRS: tuple[tuple[str, str, str], ...] = (
     (CONF_MAINS_VOLTAGE_MIN, CONF_MAINS_VOLTAGE_MAX, "voltage_range"),
@@ -362,13 +449,11 @@ def _uplink_form_errors(
     settings = uplink_settings({CONF_UPLINK: uplink_as_stored(values)})
     if settings is None:
         return {}, ""
-    if not hass.config_entries.async_has_entries(
-        "mqtt", include_disabled=False, include_ignore=False
-    ):
+    if not _has_mqtt(hass):
         return {"base": "uplink_needs_mqtt"}, ""
     if any(
         _same_topics(settings, other.options)
-        for other in hass.config_entries.async_entries(DOMAIN)
+        for other in _site_entries(hass)
         if other.entry_id != entry.entry_id
     ):
         return {"base": "uplink_site_taken"}, settings.base
@@ -460,9 +545,18 @@ def _unique_id_taken(hass: HomeAssistant, unique_id: str, exclude: str | None) -
     """Whether any site already has a device with this unique id."""
     return any(
         subentry.unique_id == unique_id and subentry.subentry_id != exclude
-        for entry in hass.config_entries.async_entries(DOMAIN)
+        for entry in _site_entries(hass)
         for subentry in entry.subentries.values()
     )
+
+
+def _site_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """The integration's sites, not its regions."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if not is_region(entry.data)
+    ]
 
 
 def _words(value: str) -> str:
@@ -500,6 +594,14 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """A site (a SOT point) or a region (every site of a county)."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[STEP_SITE, STEP_REGION]
+        )
+
+    async def async_step_site(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for the site's name."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -511,8 +613,43 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=name, data={CONF_SITE_NAME: name})
         return self.async_show_form(
-            step_id="user",
+            step_id=STEP_SITE,
             data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_region(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A region: its name and county; it reads the sites over MQTT."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_REGION_NAME]).strip()
+            county = str(user_input[CONF_REGION_COUNTY])
+            if not name:
+                errors[CONF_REGION_NAME] = ERROR_REGION_NAME_REQUIRED
+            elif county not in COUNTIES:
+                errors[CONF_REGION_COUNTY] = "region_bad_county"
+            elif not _has_mqtt(self.hass):
+                errors["base"] = ERROR_REGION_NEEDS_MQTT
+            else:
+                await self.async_set_unique_id(f"region-{county}")
+                self._abort_if_unique_id_configured(
+                    error=ABORT_REGION_ALREADY_CONFIGURED,
+                    description_placeholders={"county": COUNTIES[county]},
+                )
+                return self.async_create_entry(
+                    title=name,
+                    data={
+                        CONF_KIND: KIND_REGION,
+                        CONF_REGION_NAME: name,
+                        CONF_REGION_COUNTY: county,
+                    },
+                    options=dict(DEFAULT_REGION_OPTIONS),
+                )
+        return self.async_show_form(
+            step_id=STEP_REGION,
+            data_schema=self.add_suggested_values_to_schema(REGION_SCHEMA, user_input),
             errors=errors,
         )
 
@@ -521,6 +658,8 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Rename the site; its devices and settings stay as they are."""
         entry = self._get_reconfigure_entry()
+        if is_region(entry.data):
+            return await self.async_step_reconfigure_region(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_SITE_NAME]).strip()
@@ -541,6 +680,27 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reconfigure_region(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Rename a region; its county stays (a new county is a new region)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_REGION_NAME]).strip()
+            if name:
+                return self.async_update_and_abort(
+                    entry, title=name, data_updates={CONF_REGION_NAME: name}
+                )
+            errors[CONF_REGION_NAME] = ERROR_REGION_NAME_REQUIRED
+        return self.async_show_form(
+            step_id=STEP_RECONFIGURE_REGION,
+            data_schema=self.add_suggested_values_to_schema(
+                REGION_NAME_SCHEMA, user_input or {CONF_REGION_NAME: entry.title}
+            ),
+            errors=errors,
+        )
+
     def _name_error(self, name: str, entry: ConfigEntry) -> str | None:
         if not name:
             return ERROR_NAME_REQUIRED
@@ -552,8 +712,10 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> SotPointOptionsFlow:
-        """Site-wide settings."""
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Site-wide settings, or what a region follows."""
+        if is_region(config_entry.data):
+            return RegionOptionsFlow()
         return SotPointOptionsFlow()
 
     @classmethod
@@ -562,7 +724,9 @@ class SotPointConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """The devices a site can have."""
+        """The devices a site can have; a region has none."""
+        if is_region(config_entry.data):
+            return {}
         return {
             SUBENTRY_GENERATOR: GeneratorSubentryFlow,
             SUBENTRY_IO_MODULE: IoModuleSubentryFlow,
@@ -614,6 +778,88 @@ class SotPointOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={"at_fault": at_fault},
         )
+
+
+class RegionOptionsFlow(OptionsFlow):
+    """What a region follows: its municipalities, and when it worries.
+
+    A plain options flow: the region's update listener sets it up again.
+    """
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The region's form (its own step: a site's options are `init`)."""
+        return await self.async_step_region(user_input)
+
+    async def async_step_region(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form; a refused form comes back with the user's values in it."""
+        entry = self.config_entry
+        county = str(entry.data[CONF_REGION_COUNTY])
+        errors: dict[str, str] = {}
+        at_fault = ""
+        if user_input is not None:
+            error, at_fault = region_options_error(user_input, county)
+            if error is None:
+                _forget_sites(self.hass, entry, user_input.get(CONF_FORGET_SITES))
+                codes = user_input.get(CONF_MUNICIPALITIES) or []
+                return self.async_create_entry(
+                    data={
+                        CONF_MUNICIPALITIES: sorted({str(c).strip() for c in codes}),
+                        CONF_LOW_AUTONOMY: user_input[CONF_LOW_AUTONOMY],
+                        CONF_SILENT_AFTER: user_input[CONF_SILENT_AFTER],
+                    }
+                )
+            errors["base"] = error
+        sites = _sites_heard(entry)
+        heard = {str(code) for code in entry.options.get(CONF_MUNICIPALITIES) or []} | {
+            key.partition("/")[0] for key in sites
+        }
+        return self.async_show_form(
+            step_id=STEP_REGION,
+            data_schema=self.add_suggested_values_to_schema(
+                region_options_schema(heard, sites),
+                user_input or {**DEFAULT_REGION_OPTIONS, **entry.options},
+            ),
+            errors=errors,
+            description_placeholders={
+                "at_fault": at_fault,
+                "county": f"{county} {COUNTIES.get(county, '')}".strip(),
+            },
+        )
+
+
+def _sites_heard(entry: ConfigEntry) -> dict[str, str]:
+    """The sites a loaded region knows: key -> name."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return {}
+    region: RegionConfigEntry = entry
+    return region.runtime_data.site_names()
+
+
+def _forget_sites(
+    hass: HomeAssistant, entry: ConfigEntry, keys: Iterable[str] | None
+) -> None:
+    """Delete the devices of sites taken away; the region forgets them."""
+    if not keys or entry.state is not ConfigEntryState.LOADED:
+        return
+    region: RegionConfigEntry = entry
+    devices = dr.async_get(hass)
+    for key in keys:
+        identifier = device_identifier(entry.entry_id, key)
+        device = devices.async_get_device_by_identifier(identifier, entry.entry_id)
+        if device is not None:
+            devices.async_remove_device(device.id)
+        region.runtime_data.forget(key)
+
+
+def _has_mqtt(hass: HomeAssistant) -> bool:
+    """Whether Home Assistant's MQTT integration is set up (and not disabled)."""
+    return hass.config_entries.async_has_entries(
+        "mqtt", include_disabled=False, include_ignore=False
+    )
 
 
 # --- Devices -----------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
@@ -11,6 +11,9 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_HOST, CONF_SERIAL, CONF_SERIAL_PORT
 from .coordinator import DeviceHandle, SotPointCoordinator
 from .hardware.devices import DseController
+from .region.diagnostics import region_diagnostics
+from .region.hub import RegionConfigEntry
+from .rules.region import is_region
 from .runtime import SotPointConfigEntry
 
 TO_REDACT = {
@@ -66,6 +69,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SotPointConfigEntry
 ) -> dict[str, Any]:
     """Everything a technician needs to see why a site reads what it reads."""
+    if is_region(entry.data):
+        return region_diagnostics(cast(RegionConfigEntry, entry))
     coordinator = entry.runtime_data.coordinator
     uplink = entry.runtime_data.uplink
     state = coordinator.data

@@ -29,12 +29,19 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .journal import Journal, JournalRecord, RecordKind
+from .rules.csv_format import (
+    BOM,
+    DELIMITER,
+    LINE_END,
+    cell_text as _text,
+    decimal as _decimal,
+)
+from .rules.region import is_region
 from .runtime import SotPointConfigEntry, user_may
 from .texts import Texts, async_load_texts
 
 CSV_URL: Final = "/api/sot_point/{entry_id}/journal.csv"
 CSV_LANGUAGE: Final = "sv"
-BOM: Final = "\ufeff"
 _SECONDS_PER_HOUR: Final = 3600.0
 
 COLUMNS: Final = (
@@ -87,9 +94,6 @@ FUEL_SOURCES: Final = {
     "tank_level": "enligt tanknivån",
     "consumption": "beräknat från förbrukningen",
 }
-# A spreadsheet takes a cell starting with these as a formula; a notice typed
-# by someone must stay text.
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_records(
@@ -203,7 +207,7 @@ def journal_csv(records: Sequence[JournalRecord], report: Report) -> str:
     """The CSV report: heading, summary, then one row per record."""
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator=LINE_END)
     writer.writerow(["SOT-punkt", _text(report.site)])
     writer.writerow(["Period", report.first.isoformat(), report.last.isoformat()])
     writer.writerow(["Skapad", _local(report.created)])
@@ -379,13 +383,6 @@ def _hours(seconds: Any) -> str:
     return _decimal(_div(seconds, _SECONDS_PER_HOUR), 2)
 
 
-def _decimal(value: float | None, decimals: int = 1) -> str:
-    """A number the Swedish way: decimal comma, empty when unknown."""
-    if value is None:
-        return ""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
 def _parse(value: Any) -> datetime | None:
     return None if value is None else dt_util.parse_datetime(str(value))
 
@@ -397,10 +394,6 @@ def _local(moment: datetime) -> str:
 def _local_iso(value: Any) -> str:
     moment = _parse(value)
     return "" if moment is None else _local(moment)
-
-
-def _text(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 # -- the HTTP view ------------------------------------------------------------------
@@ -433,6 +426,7 @@ class JournalCsvView(HomeAssistantView):
         if (
             entry is None
             or entry.domain != DOMAIN
+            or is_region(entry.data)
             or entry.state is not ConfigEntryState.LOADED
         ):
             message = texts.message("journal_export_unknown_site", site=entry_id)

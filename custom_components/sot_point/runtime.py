@@ -20,7 +20,12 @@ from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, Platform
 from homeassistant.core import Context, HomeAssistant, ServiceCall
-from homeassistant.exceptions import ConfigEntryNotReady, Unauthorized, UnknownUser
+from homeassistant.exceptions import (
+    ConfigEntryNotReady,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.helpers.translation import async_get_translations
@@ -32,6 +37,7 @@ from .fuel_memory import FuelMemory
 from .hardware.client import ConnectionPool
 from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
+from .rules.region import is_region
 from .rules.status import build_status
 from .rules.uplink import uplink_settings
 from .safety_store import SafetyStore
@@ -78,6 +84,13 @@ def site_of_call(hass: HomeAssistant, call: ServiceCall) -> SotPointConfigEntry:
     entry: SotPointConfigEntry = async_get_config_entry(
         hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
+    if is_region(entry.data):
+        # A region has no generator, journal or notices to act on.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="region_not_a_site",
+            translation_placeholders={"region": entry.title},
+        )
     return entry
 
 

@@ -36,7 +36,9 @@ from .const import SUBENTRY_GENERATOR, SUBENTRY_IO_MODULE
 from .entity import IoInput, SiteDevice, SotPointDescription, SotPointEntity
 from .entity_setup import add_entities_by_source, add_entities_once_reported
 from .hardware.state import ControlMode, EngineState, GeneratorState, TransferPosition
+from .region.entities import async_setup_region_sensors
 from .rules.records import parse_time
+from .rules.region import is_region
 from .rules.site import SiteMode, SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry, site_of
@@ -453,6 +455,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors for the devices and inputs this site has."""
+    if is_region(entry.data):
+        await async_setup_region_sensors(hass, entry, async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     descriptions = [
         *SITE_SENSORS,

@@ -30,6 +30,8 @@ import probatio as vol
 
 from .const import DOMAIN
 from .notice_board import NoticeBoard
+from .region.websocket import ws_subscribe_region
+from .rules.region import is_region
 from .rules.status import stable_part
 from .runtime import SotPointConfigEntry
 
@@ -41,19 +43,24 @@ HEARTBEAT_S = 30.0
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the websocket commands of the integration."""
     websocket_api.async_register_command(hass, ws_subscribe_site)
+    websocket_api.async_register_command(hass, ws_subscribe_region)
 
 
 def _site_entry(hass: HomeAssistant, entry_id: str | None) -> SotPointConfigEntry:
     """The site a subscription names, or the only site there is."""
     if entry_id is not None:
         entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
+        if entry is None or entry.domain != DOMAIN or is_region(entry.data):
             msg = f"no SOT Point site with entry id {entry_id}"
             raise LookupError(msg)
         return entry
-    entries = hass.config_entries.async_entries(
-        DOMAIN, include_ignore=False, include_disabled=False
-    )
+    entries = [
+        entry
+        for entry in hass.config_entries.async_entries(
+            DOMAIN, include_ignore=False, include_disabled=False
+        )
+        if not is_region(entry.data)
+    ]
     if len(entries) != 1:
         msg = f"{len(entries)} SOT Point sites: name one with entry_id"
         raise LookupError(msg)

@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from simulator.server import SimulatedSite
 from sot_infopoint.app import Infopoint
+from sot_infopoint.region_app import infopoint_for
 from sot_infopoint.settings import Options, Settings
 
 from ..conftest import site_entry
@@ -191,7 +192,7 @@ async def start_app(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Start
             token=token,
         )
         moment = clock or Clock()
-        app = Infopoint(settings, moment)
+        app = infopoint_for(settings, moment)
         await app.start(connect=connect)
         apps.append(app)
         session = aiohttp.ClientSession()

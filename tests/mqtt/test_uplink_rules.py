@@ -203,9 +203,7 @@ def test_status_payload_adds_the_uplink_part() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "location", [None, (0.0, 0.0), (91.0, 13.0), (63.0, 181.0)]
-)
+@pytest.mark.parametrize("location", [None, (0.0, 0.0), (91.0, 13.0), (63.0, 181.0)])
 def test_a_home_that_is_unset_or_impossible_puts_no_point_on_the_map(
     location: tuple[float, float] | None,
 ) -> None:

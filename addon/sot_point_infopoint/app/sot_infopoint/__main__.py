@@ -9,12 +9,13 @@ import signal
 import sys
 
 from .app import run_forever
+from .region_app import infopoint_for
 from .settings import settings_from_args
 
 
 async def _main() -> None:
     settings = settings_from_args()
-    task = asyncio.create_task(run_forever(settings))
+    task = asyncio.create_task(run_forever(settings, infopoint_for))
     loop = asyncio.get_running_loop()
     # The Supervisor stops an add-on with SIGTERM; the state is saved on the way out.
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -12,6 +12,7 @@ from datetime import datetime
 from html import escape
 
 from .client import ConnectionState
+from .region_texts import rtext
 from .render import BASE_CSS, head
 from .settings import Options
 from .texts import Lang, local_time, text
@@ -42,22 +43,31 @@ def _connection(state: ConnectionState, now: datetime, lang: Lang) -> str:
     return "".join(f"<p>{escape(line)}</p>" for line in lines)
 
 
-def _views(lang: Lang) -> str:
-    links = (
-        (f"page?lang={lang}", "admin_view_page"),
-        (f"kiosk?lang={lang}", "admin_view_kiosk"),
-        ("notice", "admin_view_notice"),
-        ("status.json", "admin_view_status"),
-        (f"feed.atom?lang={lang}", "admin_view_feed"),
-    )
+def _views(lang: Lang, *, region: bool) -> str:
+    links: tuple[tuple[str, str], ...]
+    if region:
+        links = (
+            (f"page?lang={lang}", rtext(lang, "admin_view_page")),
+            (f"kiosk?lang={lang}", rtext(lang, "admin_view_kiosk")),
+            ("status.json", rtext(lang, "admin_view_status")),
+        )
+    else:
+        links = (
+            (f"page?lang={lang}", text(lang, "admin_view_page")),
+            (f"kiosk?lang={lang}", text(lang, "admin_view_kiosk")),
+            ("notice", text(lang, "admin_view_notice")),
+            ("status.json", text(lang, "admin_view_status")),
+            (f"feed.atom?lang={lang}", text(lang, "admin_view_feed")),
+        )
     items = "".join(
-        f'<li><a href="{href}">{escape(text(lang, key))}</a></li>'
-        for href, key in links
+        f'<li><a href="{href}">{escape(words)}</a></li>' for href, words in links
     )
     return f'<ul class="calls">{items}</ul>'
 
 
-def _settings(options: Options, lang: Lang) -> str:
+def _settings(options: Options, lang: Lang, *, region: bool) -> str:
+    if region:
+        return f"<p>{escape(rtext(lang, 'admin_mode'))}</p>"
     lines = [
         text(lang, "admin_public_url", url=options.public_url)
         if options.public_url
@@ -70,9 +80,15 @@ def _settings(options: Options, lang: Lang) -> str:
 
 
 def admin(
-    site: str, state: ConnectionState, options: Options, now: datetime, lang: Lang
+    site: str,
+    state: ConnectionState,
+    options: Options,
+    now: datetime,
+    lang: Lang,
+    *,
+    region: bool = False,
 ) -> str:
-    """The admin page."""
+    """The admin page (of a site, or in region mode of the region)."""
     return (
         head(lang, text(lang, "admin_title"), BASE_CSS)
         + f'<body><header><p class="site">{escape(site)}</p>'
@@ -80,8 +96,8 @@ def admin(
         + f"<h2>{escape(text(lang, 'admin_connection'))}</h2>"
         + _connection(state, now, lang)
         + f"<h2>{escape(text(lang, 'admin_views'))}</h2>"
-        + _views(lang)
+        + _views(lang, region=region)
         + f"<h2>{escape(text(lang, 'admin_settings'))}</h2>"
-        + _settings(options, lang)
+        + _settings(options, lang, region=region)
         + "</main></body></html>"
     )

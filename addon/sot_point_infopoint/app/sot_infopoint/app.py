@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 import gc
 import json
 import logging
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
 from .admin import admin
-from .client import ConnectionState, HomeAssistantClient
+from .client import SITE_COMMAND, ConnectionState, HomeAssistantClient
 from .feed import feed
 from .history import Event, merged, new_events
 from .notice import NOTICE_CSS, notice
@@ -37,7 +37,7 @@ from .server import (
 )
 from .settings import Options, Settings
 from .status import SiteStatus, StatusError, parse_status
-from .store import Saved, StateFile
+from .store import STATE_FILE, Saved, StateFile
 from .texts import LANGUAGES, Lang
 from .view import build_view
 
@@ -81,14 +81,18 @@ def public_status(raw: dict[str, Any], options: Options) -> dict[str, Any]:
 
 
 class Infopoint:
-    """One running info point."""
+    """One running info point (region_app.RegionInfopoint: the region mode)."""
+
+    # The subscription and the state file; the region mode has its own.
+    command: ClassVar[str] = SITE_COMMAND
+    state_file: ClassVar[str] = STATE_FILE
 
     def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
         """Prepare; `start` reads the state and opens the ports."""
         self.settings = settings
         self.clock = clock
         self.pages = PageServer(settings.options.language)
-        self._file = StateFile(settings.data_dir)
+        self._file = StateFile(settings.data_dir, self.state_file)
         self._raw: dict[str, Any] | None = None
         self.status: SiteStatus | None = None
         self.events: list[Event] = []
@@ -96,10 +100,11 @@ class Infopoint:
         self.client = HomeAssistantClient(
             ws_url=settings.ws_url,
             token=settings.token,
-            entry_id=settings.options.site_entry_id,
+            entry_id=self.entry_id(),
             on_status=self.on_status,
             on_connection=self._on_connection,
             clock=clock,
+            command=self.command,
         )
         self._runners: list[web.AppRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,6 +113,10 @@ class Infopoint:
         self._last_status: datetime | None = None
         self._stopping = False
         self.ports: dict[str, int] = {}
+
+    def entry_id(self) -> str | None:
+        """The config entry to follow; None: the only one there is."""
+        return self.settings.options.site_entry_id
 
     # State --------------------------------------------------------------
 
@@ -303,9 +312,16 @@ class Infopoint:
         self._runners.clear()
 
 
-async def run_forever(settings: Settings) -> None:
-    """Run until cancelled (SIGTERM from the Supervisor ends up here)."""
-    infopoint = Infopoint(settings)
+type Factory = Callable[[Settings], Infopoint]
+
+
+async def run_forever(settings: Settings, make: Factory = Infopoint) -> None:
+    """Run until cancelled (SIGTERM from the Supervisor ends up here).
+
+    `make` builds the info point for the settings' mode
+    (region_app.infopoint_for).
+    """
+    infopoint = make(settings)
     await infopoint.start()
     # Everything loaded so far lives as long as the process: keeping it out
     # of the garbage collector's sweeps keeps them short under load.

@@ -1,7 +1,8 @@
-"""Following the site through Home Assistant's websocket API.
+"""Following the site, or the region, through Home Assistant's websocket API.
 
-Connect, authenticate, `sot_point/subscribe_site`, then hand every status
-object to the app. Home Assistant restarts, the Supervisor restarts, Wi-Fi
+Connect, authenticate, subscribe (`sot_point/subscribe_site` for a site,
+`sot_point/subscribe_region` for a region), then hand every object the
+subscription sends to the app. Home Assistant restarts, the Supervisor restarts, Wi-Fi
 drops: whatever ends the connection, the client waits (1 s, 2 s, 4 s … up to
 a minute, with some randomness so that several add-ons do not knock at the
 same instant) and starts again. The page keeps serving the last state the
@@ -21,7 +22,9 @@ from typing import Any, Final
 import aiohttp
 
 LOGGER = logging.getLogger(__name__)
-COMMAND: Final = "sot_point/subscribe_site"
+SITE_COMMAND: Final = "sot_point/subscribe_site"
+REGION_COMMAND: Final = "sot_point/subscribe_region"
+COMMAND: Final = SITE_COMMAND
 HANDSHAKE_TIMEOUT_S: Final = 15.0
 # aiohttp pings at this interval and gives up on a connection whose pong does
 # not come back, so a half-open connection is noticed within a minute.
@@ -63,7 +66,7 @@ def _utcnow() -> datetime:
 
 
 class HomeAssistantClient:
-    """Keeps one subscription to one site alive."""
+    """Keeps one subscription (to a site, or to a region) alive."""
 
     def __init__(
         self,
@@ -74,11 +77,17 @@ class HomeAssistantClient:
         on_status: StatusHandler,
         on_connection: ConnectionHandler,
         clock: Clock = _utcnow,
+        command: str = SITE_COMMAND,
     ) -> None:
-        """Prepare; nothing connects before `run`."""
+        """Prepare; nothing connects before `run`.
+
+        `command` is the subscription: the same request (`entry_id` when
+        given) for a site and a region, answered by a stream of events.
+        """
         self._ws_url = ws_url
         self._token = token
         self._entry_id = entry_id
+        self._command = command
         self._on_status = on_status
         self._on_connection = on_connection
         self._clock = clock
@@ -90,7 +99,7 @@ class HomeAssistantClient:
         self._on_connection(self.state)
 
     async def run(self) -> None:
-        """Connect and follow the site until cancelled, reconnecting as needed.
+        """Connect and follow until cancelled, reconnecting as needed.
 
         Nothing but cancellation ends it: an error nobody foresaw is logged
         and met like a lost connection, with a wait and a fresh start.
@@ -123,7 +132,7 @@ class HomeAssistantClient:
                 self._set_state(
                     connected=True, since=self._clock(), last_error=None, retry_at=None
                 )
-                LOGGER.info("following the site through %s", self._ws_url)
+                LOGGER.info("%s through %s", self._command, self._ws_url)
                 await self._follow(ws, subscription)
                 self._set_state(last_error="connection closed")
         except (
@@ -150,14 +159,14 @@ class HomeAssistantClient:
             raise HomeAssistantRefusedError(msg)
         subscription = self._next_id
         self._next_id += 1
-        request: dict[str, Any] = {"id": subscription, "type": COMMAND}
+        request: dict[str, Any] = {"id": subscription, "type": self._command}
         if self._entry_id:
             request["entry_id"] = self._entry_id
         await ws.send_json(request)
         result = await self._receive(ws)
         if result.get("id") != subscription or not result.get("success"):
             error = result.get("error") or {}
-            msg = f"{COMMAND} refused: {error.get('message', result)}"
+            msg = f"{self._command} refused: {error.get('message', result)}"
             raise HomeAssistantRefusedError(msg)
         return subscription
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import json
 import os
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .texts import LANGUAGES, Lang
@@ -32,6 +32,11 @@ OFFERS: Final = (
 
 DEFAULT_STATUS_TIMEOUT_MIN: Final = 5.0
 
+# What the add-on follows: one site (its info page) or a region (the county's
+# overview of every site).
+type Mode = Literal["site", "region"]
+MODES: Final[tuple[Mode, ...]] = ("site", "region")
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -45,6 +50,13 @@ class Options:
     wifi_name: str | None = None
     public_url: str | None = None
     language: Lang = "sv"
+    mode: Mode = "site"
+    region_entry_id: str | None = None
+
+    @property
+    def entry_id(self) -> str | None:
+        """The config entry the add-on follows in its mode; None: the only one."""
+        return self.region_entry_id if self.mode == "region" else self.site_entry_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,7 @@ def options_from(raw: Mapping[str, Any]) -> Options:
     """Options from the Supervisor's options.json; unknown keys are ignored."""
     offers = raw.get("offers") or {}
     language = raw.get("language", "sv")
+    mode = raw.get("mode", "site")
     return Options(
         site_entry_id=_text(raw.get("site_entry_id")),
         offers=tuple(name for name in OFFERS if offers.get(name, True)),
@@ -73,6 +86,8 @@ def options_from(raw: Mapping[str, Any]) -> Options:
         wifi_name=_text(raw.get("wifi_name")),
         public_url=_text(raw.get("public_url")),
         language=language if language in LANGUAGES else "sv",
+        mode="region" if mode == "region" else "site",
+        region_entry_id=_text(raw.get("region_entry_id")),
     )
 
 
@@ -119,7 +134,16 @@ def parser() -> argparse.ArgumentParser:
         help="a long-lived access token (better: env HA_TOKEN, which `ps` "
         "does not show); as an add-on, SUPERVISOR_TOKEN",
     )
-    cli.add_argument("--entry-id", help="the site's config entry id (option)")
+    cli.add_argument(
+        "--mode",
+        choices=MODES,
+        help="follow one site (its info page) or a region (the overview); "
+        "default: the options' mode, else site",
+    )
+    cli.add_argument(
+        "--entry-id",
+        help="the config entry id of the site, or of the region in region mode",
+    )
     cli.add_argument("--options", type=Path, help="options.json to read")
     cli.add_argument("--data-dir", type=Path, help="where the last state is kept")
     cli.add_argument("--bind", default="0.0.0.0", help="address to listen on")  # noqa: S104
@@ -155,7 +179,11 @@ def settings_from_args(
     )
     options_path = args.options or data_dir / "options.json"
     options = load_options(options_path)
-    if args.entry_id:
+    if args.mode:
+        options = replace(options, mode=args.mode)
+    if args.entry_id and options.mode == "region":
+        options = replace(options, region_entry_id=args.entry_id)
+    elif args.entry_id:
         options = replace(options, site_entry_id=args.entry_id)
     return Settings(
         ws_url=ws_url,

@@ -23,8 +23,12 @@ from .history import Event
 
 LOGGER = logging.getLogger(__name__)
 STATE_FILE: Final = "state.json"
-# Where an unreadable state file is moved, so the next start begins empty.
-BAD_FILE: Final = "state.json.bad"
+# An unreadable state file is moved to its name plus this, so the next start
+# begins empty.
+BAD_SUFFIX: Final = ".bad"
+# In region mode the last region object is kept in a file of its own, so a
+# change of mode never shows a site's state as a region's or the reverse.
+REGION_STATE_FILE: Final = "region.json"
 STATE_VERSION: Final = 1
 SAVE_INTERVAL_S: Final = 30.0
 
@@ -50,9 +54,9 @@ class Saved:
 class StateFile:
     """Reads and atomically replaces the state file."""
 
-    def __init__(self, data_dir: Path) -> None:
-        """Keep the state in `data_dir`, which is created when missing."""
-        self.path = data_dir / STATE_FILE
+    def __init__(self, data_dir: Path, name: str = STATE_FILE) -> None:
+        """Keep the state in `data_dir`/`name`; the directory is made when missing."""
+        self.path = data_dir / name
 
     def load(self) -> Saved:
         """The saved state; an empty one when there is none or it is unreadable.
@@ -73,7 +77,7 @@ class StateFile:
 
     def _set_aside(self) -> None:
         try:
-            self.path.replace(self.path.with_name(BAD_FILE))
+            self.path.replace(self.path.with_name(self.path.name + BAD_SUFFIX))
         except OSError as err:
             LOGGER.warning("could not set %s aside: %s", self.path, err)
 
