@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import detection, journal, page, poll
+from . import detection, journal, page, poll, region
 
-BENCHES = {
+BENCHES: dict[str, Callable[[int, Path], Iterable[str]]] = {
     "poll": poll.run,
     "detection": detection.run,
     "page": page.run,
     "journal": journal.run,
+    # Set in main(): it takes its own arguments.
+    "region": lambda _polls, out: region.run(out),
 }
 
 
@@ -21,7 +24,14 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(BENCHES), action="append")
     parser.add_argument("--polls", type=int, default=300, help="polls to time")
     parser.add_argument("--out", type=Path, default=Path("build/bench"))
+    parser.add_argument(
+        "--sites", type=int, default=1000, help="region: simulated sites (1000)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=120.0, help="region: measuring window (120)"
+    )
     args = parser.parse_args()
+    BENCHES["region"] = lambda _polls, out: region.run(out, args.sites, args.seconds)
     for name in args.only or sorted(BENCHES):
         print(f"## {name}")
         for line in BENCHES[name](args.polls, args.out):

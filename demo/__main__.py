@@ -31,6 +31,15 @@ from .ha import (
     write_config,
 )
 from .processes import Children, DemoError, check_ports, wait_for_port
+from .region import (
+    REGION_NAME,
+    set_up_mqtt,
+    set_up_region,
+    start_broker,
+    start_publishers,
+    start_region_page,
+    turn_on_uplink,
+)
 from .setup_site import SITE_NAME, set_up_automations, set_up_dashboard, set_up_site
 
 STATE_DIR = REPO / ".demo"
@@ -70,6 +79,23 @@ def _parser() -> argparse.ArgumentParser:
         default=TESTED_VERSION,
         choices=supported_versions(),
         help=f"the Home Assistant release to run ({TESTED_VERSION}, the tested one)",
+    )
+    parser.add_argument(
+        "--region",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also the county's view: N simulated sites publishing over MQTT "
+        "next to this one, a region entry and the regional page (0: none)",
+    )
+    parser.add_argument(
+        "--mqtt-port", type=int, default=1883, help="Mosquitto's port (1883)"
+    )
+    parser.add_argument(
+        "--region-page-port",
+        type=int,
+        default=8081,
+        help="the regional page's port, with --region (8081)",
     )
     parser.add_argument(
         "--state-dir",
@@ -172,7 +198,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         },
     )
     await wait_for_port(args.page_port, 60, page)
-    return {
+    urls = {
         "Home Assistant": (
             f"{base}  ({args.ha_version}; user {user.username}, "
             f"password {user.password})"
@@ -184,6 +210,46 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         "status.json": f"{page_url}/status.json",
         "Ready after": f"{time.monotonic() - started:.0f} s",
         "Site": SITE_NAME,
+    }
+    if args.region:
+        urls |= await _bring_up_region(args, children, base, token, entry_id)
+        urls["Ready after"] = f"{time.monotonic() - started:.0f} s"
+    return urls
+
+
+async def _bring_up_region(
+    args: argparse.Namespace,
+    children: Children,
+    base: str,
+    token: str,
+    site_entry_id: str,
+) -> dict[str, str]:
+    """Mosquitto, MQTT, the site's uplink, N publishers, a region, its page."""
+    start_broker(children, args.state_dir / "mosquitto", args.mqtt_port)
+    await wait_for_port(args.mqtt_port, 30, children.children[-1].process)
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, base)
+        api.token = token
+        await set_up_mqtt(api, args.mqtt_port)
+        await turn_on_uplink(api, site_entry_id)
+        region_entry_id = await set_up_region(api)
+    # The demo's own site is Kall: the simulated ones start after it.
+    start_publishers(children, args.mqtt_port, args.region, skip=1)
+    page_url = f"http://127.0.0.1:{args.region_page_port}"
+    await start_region_page(
+        children,
+        ha_url=base,
+        token=token,
+        region_entry_id=region_entry_id,
+        state_dir=args.state_dir,
+        port=args.region_page_port,
+        ingress_port=args.ingress_port - 1,
+    )
+    return {
+        "MQTT broker": f"mqtt://127.0.0.1:{args.mqtt_port}  (sot/23/#)",
+        "Regional page": f"{page_url}/",
+        "Regional kiosk": f"{page_url}/kiosk",
+        "Region": f"{REGION_NAME}: {args.region} simulated sites and {SITE_NAME}",
     }
 
 
@@ -229,6 +295,15 @@ def main() -> int:
                 "page": args.page_port,
                 "ingress": args.ingress_port,
             }
+            | (
+                {
+                    "mqtt": args.mqtt_port,
+                    "region page": args.region_page_port,
+                    "region ingress": args.ingress_port - 1,
+                }
+                if args.region
+                else {}
+            )
         )
         urls = asyncio.run(_bring_up(args, children))
         # From here on a signal is awaited, not raised: the stop below then

@@ -170,10 +170,13 @@ def write_config(config_dir: Path, port: int) -> None:
         shutil.copytree(blueprints, target)
 
 
-def _prefilled(form: dict[str, Any]) -> dict[str, Any]:
+def prefilled(form: dict[str, Any]) -> dict[str, Any]:
     """The values a form shows before anyone types: suggested, else default."""
     values: dict[str, Any] = {}
     for field in form.get("data_schema") or []:
+        if field.get("type") == "expandable":  # a section: its own fields
+            values[field["name"]] = prefilled({"data_schema": field.get("schema")})
+            continue
         suggested = (field.get("description") or {}).get("suggested_value")
         if suggested is not None:
             values[field["name"]] = suggested
@@ -357,7 +360,7 @@ class HomeAssistantApi:
             if result.get("errors"):
                 msg = f"flow {result.get('step_id')}: {result['errors']}"
                 raise RuntimeError(msg)
-            values = {**_prefilled(result), **step}
+            values = {**prefilled(result), **step}
             result = await self.post(f"{start_path}/{result['flow_id']}", values)
         if result.get("type") != "create_entry":
             msg = f"flow ended as {result.get('type')}: {result}"

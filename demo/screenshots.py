@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--page-port", type=int, default=8080)
     parser.add_argument("--out", type=Path, default=OUT, help="folder (docs/…)")
     parser.add_argument(
+        "--region-page-port",
+        type=int,
+        default=None,
+        help="also the regional page (scripts/demo --region N: 8081)",
+    )
+    parser.add_argument(
+        "--region-only",
+        action="store_true",
+        help="only the regional page's screenshots",
+    )
+    parser.add_argument(
         "--mode",
         default="backup_power",
         help="wait until status.json shows this mode (backup_power)",
@@ -182,8 +193,25 @@ async def info_page(browser: DevTools, page: str, out: Path) -> list[Path]:
     return shots
 
 
+async def region_page(browser: DevTools, page: str, out: Path) -> list[Path]:
+    """The county's overview on a desk screen, and its kiosk view."""
+    views = [
+        ("region.png", "/", 1280, 1400),
+        ("region_kiosk.png", "/kiosk", 1920, 1080),
+    ]
+    shots = []
+    for name, path, width, height in views:
+        target, tab = await browser.open_tab(page + path, width, height)
+        await asyncio.sleep(1)
+        shots.append(await browser.capture(tab, out / name))
+        await browser.close_tab(target)
+    return shots
+
+
 async def take(args: argparse.Namespace) -> list[Path]:
     """Every screenshot, once the site is in the wanted mode."""
+    if args.region_only:
+        return await _take_region(args)
     base = f"http://127.0.0.1:{args.ha_port}"
     page = f"http://127.0.0.1:{args.page_port}"
     async with aiohttp.ClientSession() as session:
@@ -194,11 +222,25 @@ async def take(args: argparse.Namespace) -> list[Path]:
     browser = DevTools()
     await browser.start()
     try:
-        return [
+        shots = [
             await dashboard(browser, base, args.out),
             *await settings_pages(browser, base, args.out),
             *await info_page(browser, page, args.out),
         ]
+        if args.region_page_port:
+            region = f"http://127.0.0.1:{args.region_page_port}"
+            shots += await region_page(browser, region, args.out)
+        return shots
+    finally:
+        await browser.stop()
+
+
+async def _take_region(args: argparse.Namespace) -> list[Path]:
+    region = f"http://127.0.0.1:{args.region_page_port or 8081}"
+    browser = DevTools()
+    await browser.start()
+    try:
+        return await region_page(browser, region, args.out)
     finally:
         await browser.stop()
 

@@ -75,6 +75,12 @@ VILLAGES: Final = (
     ("Föllinge", "2309", 63.667, 14.617),
     ("Offerdal", "2309", 63.467, 14.033),
     ("Sveg", "2361", 62.033, 14.367),
+    ("Funäsdalen", "2361", 62.533, 12.550),
+    ("Tännäs", "2361", 62.450, 12.667),
+    ("Ytterhogdal", "2361", 62.183, 14.950),
+    ("Klövsjö", "2326", 62.533, 14.167),
+    ("Åsarna", "2326", 62.650, 14.367),
+    ("Backe", "2313", 64.067, 15.900),
 )
 MUNICIPALITIES: Final = ("2303", "2305", "2309", "2313", "2321", "2326", "2361", "2380")
 # Jämtland's bounding box, for the generated sites beyond the real ones.
@@ -305,6 +311,8 @@ class Publisher:
     on_publish: Callable[[Site, str, dict[str, Any]], None] | None = None
     client: paho.Client = field(init=False)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    silent: bool = False
+    _driver: _Loop | None = None
 
     def __post_init__(self) -> None:
         """A client with the site's will."""
@@ -328,7 +336,7 @@ class Publisher:
 
     async def connect(self) -> None:
         """Connect through the shared asyncio loop."""
-        _Loop(asyncio.get_running_loop(), self.client)
+        self._driver = _Loop(asyncio.get_running_loop(), self.client)
         self.client.connect(self.host, self.port, keepalive=self.keepalive_s)
         await asyncio.wait_for(self.connected.wait(), 60)
 
@@ -354,6 +362,15 @@ class Publisher:
         sock = self.client.socket()
         if isinstance(sock, socket.socket):
             sock.shutdown(socket.SHUT_RDWR)
+
+    def go_silent(self) -> None:
+        """The link goes quiet without a word (no FIN, no pings, no data).
+
+        The broker gives up after 1.5 keep-alives and publishes the will.
+        """
+        self.silent = True
+        if self._driver is not None and self._driver.misc is not None:
+            self._driver.misc.cancel()
 
     def stop(self) -> None:
         """Say `offline` and disconnect cleanly."""
@@ -392,7 +409,7 @@ async def run_sites(
 def _step(publisher: Publisher, minute: float) -> None:
     site = publisher.site
     phase = phase_at(site, minute)
-    if phase == "silent":
+    if phase == "silent" or publisher.silent:
         return
     now = datetime.now(UTC)
     if phase != site.phase:
