@@ -7,19 +7,14 @@ from http import HTTPStatus
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sot_point.region.hub import RegionHub
+from custom_components.sot_point.rules import region_report as report
 
 from ..mqtt.conftest import until
 from .conftest import SitePublisher
-
-report = pytest.importorskip(
-    "custom_components.sot_point.rules.region_report",
-    reason="rules/region_report.py is not there yet",
-)
 
 
 async def test_the_report_is_served_for_a_period(

@@ -99,6 +99,8 @@ class RegionHub:
         self.settings = settings
         self.events = events
         self.views: dict[str, SiteView] = {}
+        # Sites whose device and entities exist (or are being added).
+        self._announced: set[str] = set()
         self.refusals: dict[str, Refusals] = {}
         self.new_site_signal = f"{DOMAIN}_region_new_site_{entry.entry_id}"
         self.messages = 0
@@ -153,11 +155,13 @@ class RegionHub:
         """Sites known before this start (the store, the device registry)."""
         for view in views:
             self.views.setdefault(view.key, view)
+            self._announced.add(view.key)
 
     @callback
     def forget(self, key: str) -> None:
         """A site's device was deleted: forget it until it is heard again."""
         self.views.pop(key, None)
+        self._announced.discard(key)
         self.refusals.pop(key, None)
         self._shown.pop(key, None)
         if self._silent is not None and key in self._silent:
@@ -249,7 +253,6 @@ class RegionHub:
         self, topic: SiteTopic, payload: bytes, *, retained: bool, received: datetime
     ) -> None:
         county = self.settings.county
-        new = topic.key not in self.views
         if topic.leaf is Leaf.STATUS:
             status = read_status(
                 topic, payload, county, retained=retained, received=received
@@ -274,6 +277,14 @@ class RegionHub:
             if not retained:
                 view.hear(received)
         self.messages += 1
+        # A site gets its device with its first status, named as the site
+        # names itself: a device made from an availability or an event would
+        # be named by its id and renamed a moment later, and a county's
+        # Home Assistant starting beside a thousand sites would rename a
+        # thousand devices (each rename rewrites the device's six states).
+        new = view.status is not None and view.key not in self._announced
+        if new:
+            self._announced.add(view.key)
         self._changed(view, received, new=new)
 
     def _view(self, topic: SiteTopic) -> SiteView:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
-import importlib
 from typing import Any, Final
 
 from aiohttp import web
@@ -28,14 +27,13 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN
 from ..export import CSV_LANGUAGE, period
 from ..rules.region import is_region
+from ..rules.region_report import report_csv, report_rows
 from ..runtime import user_may
 from ..texts import Texts, async_load_texts
 from .hub import RegionConfigEntry
 
 REGION_CSV_URL: Final = "/api/sot_point/{entry_id}/region.csv"
 LANGUAGES: Final = ("sv", "en")
-# Written by rules/region_report.py (HA-free): report_rows, report_csv.
-_REPORT_MODULE: Final = f"{__package__.rpartition('.')[0]}.rules.region_report"
 
 
 @callback
@@ -104,9 +102,6 @@ class RegionCsvView(HomeAssistantView):
 
 def _report(entry: RegionConfigEntry, start: Any, end: Any, language: str) -> str:
     """The report's CSV text from the region's stored events."""
-    report = importlib.import_module(_REPORT_MODULE)
     hub = entry.runtime_data
-    events = list(hub.events)
-    rows = report.report_rows(events, hub.site_names(), start, end)
-    csv_text: str = report.report_csv(rows, language)
-    return csv_text
+    rows = report_rows(list(hub.events), hub.site_names(), start, end)
+    return report_csv(rows, language)

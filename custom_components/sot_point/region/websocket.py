@@ -2,7 +2,7 @@
 
 The add-on in region mode subscribes once and gets the region object of
 rules/region.py (every site, worst first) at once, again whenever a site
-changes, at most once a second (a county's sites say something every few
+changes, at most twice a second (a county's sites say something every few
 seconds between them), and every `HEARTBEAT_S` seconds when nothing does, so
 that it can tell fresh data from data that stopped coming. A region that is
 reloaded (its options changed) keeps its subscribers.
@@ -34,7 +34,7 @@ from .hub import RegionConfigEntry
 COMMAND: Final = f"{DOMAIN}/subscribe_region"
 HEARTBEAT_S: Final = 30.0
 # At most one region object a second, however many sites speak.
-MIN_INTERVAL_S: Final = 1.0
+MIN_INTERVAL_S: Final = 0.5
 
 
 def region_entry(hass: HomeAssistant, entry_id: str | None) -> RegionConfigEntry:
@@ -124,7 +124,7 @@ class RegionSubscription:
 
     @callback
     def _changed(self) -> None:
-        """A site changed: send now, or once a second has passed since the last."""
+        """A site changed: send now, or half a second has passed since the last."""
         if self._later is not None:
             return  # already due
         wait = (
