@@ -184,13 +184,7 @@ async def info_page(browser: DevTools, page: str, out: Path) -> list[Path]:
         ("kiosk.png", "/kiosk", 1280, 720),
         ("notice.png", "/notice", 794, 1123),
     ]
-    shots = []
-    for name, path, width, height in views:
-        target, tab = await browser.open_tab(page + path, width, height)
-        await asyncio.sleep(1)
-        shots.append(await browser.capture(tab, out / name))
-        await browser.close_tab(target)
-    return shots
+    return await _capture(browser, page, out, views)
 
 
 async def region_page(browser: DevTools, page: str, out: Path) -> list[Path]:
@@ -199,6 +193,13 @@ async def region_page(browser: DevTools, page: str, out: Path) -> list[Path]:
         ("region.png", "/", 1280, 1400),
         ("region_kiosk.png", "/kiosk", 1920, 1080),
     ]
+    return await _capture(browser, page, out, views)
+
+
+async def _capture(
+    browser: DevTools, page: str, out: Path, views: list[tuple[str, str, int, int]]
+) -> list[Path]:
+    """Each (file, path, width, height) of `page` as a screenshot."""
     shots = []
     for name, path, width, height in views:
         target, tab = await browser.open_tab(page + path, width, height)

@@ -21,7 +21,7 @@ from aiohttp import web
 from homeassistant.auth.models import User
 from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_READ
 from homeassistant.components.http.const import KEY_HASS_USER
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
@@ -431,14 +431,7 @@ class JournalCsvView(HomeAssistantView):
         ):
             message = texts.message("journal_export_unknown_site", site=entry_id)
             return self.json_message(message, HTTPStatus.NOT_FOUND)
-        user: User = request[KEY_HASS_USER]
-        if not user_may(hass, entry, user, POLICY_READ):
-            raise Unauthorized(
-                user_id=user.id,
-                config_entry_id=entry.entry_id,
-                perm_category=CAT_ENTITIES,
-                permission=POLICY_READ,
-            )
+        ensure_may_read(hass, entry, request[KEY_HASS_USER])
         try:
             first, last = period(request.query, dt_util.now().date())
         except ValueError as err:
@@ -462,6 +455,17 @@ class JournalCsvView(HomeAssistantView):
             content_type="text/csv",
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+def ensure_may_read(hass: HomeAssistant, entry: ConfigEntry, user: User) -> None:
+    """Refuse, as Home Assistant does, a user who may not read the entry's entities."""
+    if not user_may(hass, entry, user, POLICY_READ):
+        raise Unauthorized(
+            user_id=user.id,
+            config_entry_id=entry.entry_id,
+            perm_category=CAT_ENTITIES,
+            permission=POLICY_READ,
         )
 
 

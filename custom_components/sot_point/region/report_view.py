@@ -15,20 +15,16 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from aiohttp import web
-from homeassistant.auth.models import User
-from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_READ
 from homeassistant.components.http.const import KEY_HASS_USER
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..export import CSV_LANGUAGE, period
+from ..export import CSV_LANGUAGE, ensure_may_read, period
 from ..rules.region import is_region
 from ..rules.region_report import report_csv, report_rows
-from ..runtime import user_may
 from ..texts import Texts, async_load_texts
 from .hub import RegionConfigEntry
 
@@ -67,14 +63,7 @@ class RegionCsvView(HomeAssistantView):
         ):
             message = texts.message("region_report_unknown_region", region=entry_id)
             return self.json_message(message, HTTPStatus.NOT_FOUND)
-        user: User = request[KEY_HASS_USER]
-        if not user_may(hass, entry, user, POLICY_READ):
-            raise Unauthorized(
-                user_id=user.id,
-                config_entry_id=entry.entry_id,
-                perm_category=CAT_ENTITIES,
-                permission=POLICY_READ,
-            )
+        ensure_may_read(hass, entry, request[KEY_HASS_USER])
         try:
             first, last = period(request.query, dt_util.now().date())
         except ValueError as err:
