@@ -2,9 +2,13 @@
 
     scripts/probe --host 192.168.1.50 --unit 10
     scripts/probe --serial /dev/ttyUSB0 --baud 19200 --unit 10 --json
+    scripts/probe --host 192.168.1.50 --watch 2 --lang sv
 
-Reads every block the profile knows, prints the decoded values and which blocks
-answered, and exits non-zero with a one-line reason when the device is silent.
+Reads every block the profile knows and prints it in words (probe_text.py):
+names, units, alarms with their condition, sentinels said plainly; which blocks
+answered; and exits non-zero with a one-line reason when the device is silent.
+`--watch N` reads again every N seconds and prints only what changed, for
+commissioning while someone pulls the mains breaker.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 from .client import (
@@ -26,6 +32,8 @@ from .client import (
     TcpEndpoint,
 )
 from .errors import HardwareError
+from .probe_text import Line, changes, lines, plain, say
+from .probe_words import LANGS, Lang, default_lang
 from .profiles import ats, dse_gencomm as dse, generic_io as io
 from .registers import Block, RegisterSpec, Unavailable, decode_block
 
@@ -43,13 +51,13 @@ class ProbeReport:
     answered: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The report as plain JSON-ready data."""
+    def as_dict(self, lang: Lang = "en") -> dict[str, Any]:
+        """The report as JSON-ready data: enums with code and name, units."""
         return {
             "profile": self.profile,
             "endpoint": self.endpoint,
             "unit": self.unit,
-            "values": self.values,
+            "values": plain(self.values, lang),
             "answered": self.answered,
             "failed": self.failed,
         }
@@ -173,17 +181,65 @@ def _parser() -> argparse.ArgumentParser:
         "--gap", type=float, default=0.1, help="seconds between requests"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--lang", choices=LANGS, default=None, help="sv or en (default: the locale)"
+    )
+    parser.add_argument(
+        "--watch",
+        type=float,
+        metavar="N",
+        help="read again every N seconds and show what changed (Ctrl-C stops)",
+    )
+    # For tests: stop watching after this many reads.
+    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     return parser
 
 
-def _print_text(report: ProbeReport) -> None:
-    print(f"{report.profile} at {report.endpoint}, unit {report.unit}")
-    width = max((len(k) for k in report.values), default=0)
-    for key, value in report.values.items():
-        print(f"  {key:<{width}}  {value}")
-    print(f"answered: {', '.join(report.answered) or 'none'}")
+def _print_text(report: ProbeReport, lang: Lang) -> list[Line]:
+    print(
+        say(
+            "at",
+            lang,
+            profile=report.profile,
+            endpoint=report.endpoint,
+            unit=report.unit,
+        )
+    )
+    shown = lines(report.values, lang)
+    width = max((len(label) for _key, label, _text in shown), default=0)
+    for _key, label, text in shown:
+        print(f"  {label + ':':<{width + 1}}  {text}")
+    answered = ", ".join(report.answered) or say("none", lang)
+    print(f"{say('answered', lang)}: {answered}")
     for block, reason in report.failed.items():
-        print(f"no answer: {block}: {reason}")
+        print(f"{say('no_answer', lang)}: {block}: {reason}")
+    return shown
+
+
+def _print_changes(before: list[Line], report: ProbeReport, lang: Lang) -> list[Line]:
+    now = lines(report.values, lang)
+    stamp = time.strftime("%H:%M:%S")
+    changed = changes(before, now)
+    for label, old, new in changed:
+        print(f"{stamp}  {label}: {old} → {new}", flush=True)
+    if not report.answered:
+        print(f"{stamp}  {say('no_answer', lang)}", flush=True)
+    return now
+
+
+def _watch(
+    args: argparse.Namespace,
+    endpoint: Endpoint,
+    settings: ConnectionSettings,
+    lang: Lang,
+    shown: list[Line],
+) -> None:
+    reads = 1
+    while not args.count or reads < args.count:
+        time.sleep(args.watch)
+        report = asyncio.run(probe(endpoint, args.unit, args.profile, settings))
+        shown = _print_changes(shown, report, lang)
+        reads += 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,11 +253,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else SerialEndpoint(args.serial, args.baud, args.parity, args.stopbits)
     )
     settings = ConnectionSettings(timeout=args.timeout, retries=1, request_gap=args.gap)
+    lang: Lang = args.lang or default_lang()
     report = asyncio.run(probe(endpoint, args.unit, args.profile, settings))
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(report.as_dict(lang), indent=2, ensure_ascii=False))
+        shown = lines(report.values, lang)
     else:
-        _print_text(report)
+        shown = _print_text(report, lang)
+    if args.watch and report.answered:
+        with contextlib.suppress(KeyboardInterrupt):
+            _watch(args, endpoint, settings, lang, shown)
     if not report.answered:
         reason = next(iter(report.failed.values()), "no answer")
         print(
