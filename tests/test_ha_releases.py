@@ -34,7 +34,8 @@ from demo.ha import (
     wait_for_onboarding,
     write_config,
 )
-from demo.processes import Children
+from demo.processes import Children, wait_for_port
+from demo.region import set_up_mqtt, set_up_region, start_broker, turn_on_uplink
 from demo.setup_site import set_up_automations, set_up_site
 from simulator import SimulatedSite
 
@@ -56,6 +57,10 @@ BLUEPRINTS = {
     "sot_point/larm_och_eskalering.yaml",
     "sot_point/provkorning.yaml",
 }
+# The demo site as a region in the same Home Assistant sees it (sot/23/2321/kall).
+REGION_STATUS = "sensor.sot_23_2321_kall_status"
+REGION_ONLINE = "binary_sensor.sot_23_2321_kall_online"
+REGION_ENTITIES = 6
 # What Home Assistant logs for every custom integration; the one line about
 # us that is allowed.
 NOT_TESTED = "We found a custom integration sot_point which has not been tested"
@@ -215,6 +220,7 @@ async def _check_release(version: str, tmp_path: Path) -> tuple[str, list[str]]:
                 await api.remove_online_integrations()
                 async with _followed(api) as states:
                     seen = await _check_site(api, entry_id, states, sim)
+                    seen += await _check_region(api, entry_id, states, children)
         finally:
             children.stop_all()
     return (config_dir / "home-assistant.log").read_text(), [
@@ -276,6 +282,27 @@ async def _check_site(
         "mains available: " + " -> ".join(states.seen[MAINS]),
         "transfer switch: " + " -> ".join(states.seen[SWITCH_POSITION]),
         f"blueprints: {len(BLUEPRINTS)} loaded, {len(automations)} automations on",
+    ]
+
+
+async def _check_region(
+    api: HomeAssistantApi, site_id: str, states: StateLog, children: Children
+) -> list[str]:
+    """The site's uplink through a real Mosquitto to a region in the same HA."""
+    port = _free_port()
+    start_broker(children, children.log_dir / "mosquitto", port)
+    await wait_for_port(port, 30, children.children[-1].process)
+    await set_up_mqtt(api, port)
+    await turn_on_uplink(api, site_id)
+    region_id = await set_up_region(api)
+    await states.wait_for(REGION_ONLINE, "on", 60)
+    await states.wait_for(REGION_STATUS, "normal", 60)
+    devices, entities = await _registry(api, region_id)
+    assert len(devices) == 1
+    assert len(entities) == REGION_ENTITIES
+    return [
+        f"region: {len(devices)} site heard over MQTT, {len(entities)} entities, "
+        "status " + " -> ".join(states.seen[REGION_STATUS]),
     ]
 
 
