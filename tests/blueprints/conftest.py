@@ -356,8 +356,12 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await settle()
 
 
-async def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Wait until `check` holds (automation runs go on meanwhile)."""
+async def wait_for(check: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Wait until `check` holds (automation runs go on meanwhile).
+
+    Generous: on a shared 2-core machine under load an automation's steps
+    can take seconds; only something that never happens reaches the end.
+    """
     for _ in range(int(seconds / 0.02)):
         if check():
             return

@@ -205,7 +205,7 @@ async def test_cannot_start_is_handed_to_the_escalation(
     await later(hass, clock, timedelta(minutes=5))
     await wait_for(lambda: len(anna.calls) == 1)  # "starts now"
     # The controller cannot be read, so nothing is sent; the journal says why.
-    await wait_for(lambda: _unanswered_commands(site) == ["start_test_run"], seconds=10)
+    await wait_for(lambda: _unanswered_commands(site) == ["start_test_run"])
     await settle()
     await later(hass, clock, timedelta(minutes=2, seconds=1))
     await wait_for(lambda: len(anna.calls) == 2)
