@@ -311,6 +311,20 @@ class SimulatedSite:
         """Step the model by `seconds` of simulated time, now."""
         self.site.advance(seconds)
 
+    def go_silent(self, *units: int) -> None:
+        """Devices stop answering (all, or the unit ids given): a gap.
+
+        Every request to them meets a device-busy exception until
+        `answer_again`; the model runs on meanwhile.
+        """
+        self.faults.units = frozenset(units) if units else None
+        self.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
+
+    def answer_again(self) -> None:
+        """End a silence begun by `go_silent`."""
+        self.faults.disable()
+        self.faults.units = None
+
     def served(self) -> dict[int, tuple[str, list[ServedRange]]]:
         """Unit id -> (device name, address ranges), for banners and docs."""
         return {unit: (d.name, d.served()) for unit, d in self.devices.items()}

@@ -114,6 +114,8 @@ class Site:
         self.emergency_stop = False
         # A loop current forced onto the tank transmitter (sensor faults).
         self.tank_sensor_ma: float | None = None
+        # Litres per hour lost from the tank whatever the set does (a leak).
+        self.leak_lph = 0.0
         self.mains = Mains()
         self.engine = Engine(self.config.engine)
         self.controller = AmfController(self.config, self.engine)
@@ -161,7 +163,8 @@ class Site:
         generator_kw = self.generator_kw(electrical)
         load_fraction = generator_kw / self.config.engine.rated_kw
         self.engine.step(dt, load_fraction, self.outdoor_c, self.mains.live)
-        self.tank.draw(self.engine.fuel_rate_lph(generator_kw) * dt / 3600.0)
+        burnt = self.engine.fuel_rate_lph(generator_kw) + self.leak_lph
+        self.tank.draw(burnt * dt / 3600.0)
         if self.engine.fired and self.tank.litres <= 0:
             self.engine.stop()
             self._note("engine starved of fuel")
@@ -310,6 +313,16 @@ class Site:
         self.tank.litres = max(0.0, min(self.tank.capacity_l, litres))
         self._changed(f"tank set to {self.tank.litres:.1f} L")
 
+    def set_fuel_leak(self, litres_per_hour: float) -> None:
+        """A leak draining the tank, running or not (0: mended)."""
+        self.leak_lph = max(0.0, litres_per_hour)
+        self._changed(f"fuel leak {self.leak_lph:.1f} L/h")
+
+    def take_fuel(self, litres: float) -> None:
+        """Fuel taken out in one go (a theft), the tank never below empty."""
+        self.tank.draw(litres)
+        self._changed(f"{litres:.1f} L taken, tank at {self.tank.litres:.1f} L")
+
     def set_heater(self, on: bool) -> None:
         """Switch the heater relay (what the I/O module's coil does)."""
         self.heater_relay = on
@@ -413,6 +426,9 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "failed_cranks": lambda site, count: site.fail_next_cranks(count),
     "refill": Site.refill,
     "tank_litres": lambda site, litres: site.set_tank_litres(litres),
+    "fuel_leak": lambda site, litres_per_hour: site.set_fuel_leak(litres_per_hour),
+    "fuel_leak_mended": lambda site: site.set_fuel_leak(0.0),
+    "fuel_taken": lambda site, litres: site.take_fuel(litres),
     "heater_on": lambda site: site.set_heater(True),
     "heater_off": lambda site: site.set_heater(False),
     "emergency_stop": Site.press_emergency_stop,

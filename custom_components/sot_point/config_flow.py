@@ -51,6 +51,9 @@ from .const import (
     CONF_AUTO_REMINDER,
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
+    CONF_FUEL_LOSS_FACTOR,
+    CONF_FUEL_LOSS_HOLD,
+    CONF_FUEL_LOSS_NOISE,
     CONF_GENERATOR_RATED_KW,
     CONF_HOST,
     CONF_INSTRUMENT_INTERVAL,
@@ -68,6 +71,7 @@ from .const import (
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
     CONF_REQUEST_GAP,
+    CONF_RUNAWAY_AFTER,
     CONF_SENSOR_SPAN_M,
     CONF_SERIAL,
     CONF_SERIAL_PORT,
@@ -323,6 +327,10 @@ _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_INSTRUMENT_INTERVAL, "s", 1),
     (CONF_TOTALS_INTERVAL, "s", 1),
     (CONF_AUTO_REMINDER, "h", 1),
+    (CONF_FUEL_LOSS_NOISE, "L", 1),
+    (CONF_FUEL_LOSS_HOLD, "min", 1),
+    (CONF_FUEL_LOSS_FACTOR, "×", 0.1),  # noqa: RUF001 - a factor, "times"
+    (CONF_RUNAWAY_AFTER, "min", 1),
 )
 
 

@@ -69,6 +69,14 @@ CONF_INSTRUMENT_INTERVAL: Final = "instrument_interval_s"
 CONF_TOTALS_INTERVAL: Final = "totals_interval_s"
 # Hours out of Auto before a repair issue reminds that the site will not start.
 CONF_AUTO_REMINDER: Final = "auto_reminder_h"
+# Fuel loss (rules/fuel_loss.py): the level sensor's noise, how long a fall
+# must hold, and how much faster than the consumption curve a running set may
+# empty the tank before it counts.
+CONF_FUEL_LOSS_NOISE: Final = "fuel_loss_noise_l"
+CONF_FUEL_LOSS_HOLD: Final = "fuel_loss_hold_min"
+CONF_FUEL_LOSS_FACTOR: Final = "fuel_loss_factor"
+# Minutes a set may run with the mains good before it is a runaway run.
+CONF_RUNAWAY_AFTER: Final = "runaway_after_min"
 
 DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_MAINS_VOLTAGE_MIN: 195.5,
@@ -83,6 +91,10 @@ DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_INSTRUMENT_INTERVAL: 5.0,
     CONF_TOTALS_INTERVAL: 60.0,
     CONF_AUTO_REMINDER: 12.0,
+    CONF_FUEL_LOSS_NOISE: 20.0,
+    CONF_FUEL_LOSS_HOLD: 10.0,
+    CONF_FUEL_LOSS_FACTOR: 2.0,
+    CONF_RUNAWAY_AFTER: 30.0,
 }
 # Safe bounds for the poll intervals: faster loads an RS485 bus at 19200 baud
 # beyond what a DSE controller answers reliably; slower hides an outage.
@@ -106,6 +118,12 @@ OPTION_RANGES: Final[dict[str, tuple[float, float]]] = {
     CONF_TOTALS_INTERVAL: TOTALS_INTERVAL_RANGE,
     # Long enough for a day's service job, at most a week.
     CONF_AUTO_REMINDER: (1.0, 168.0),
+    CONF_FUEL_LOSS_NOISE: (1.0, 10000.0),
+    # Long enough to outlast sloshing after a delivery, at most a day.
+    CONF_FUEL_LOSS_HOLD: (1.0, 1440.0),
+    CONF_FUEL_LOSS_FACTOR: (1.0, 10.0),
+    # A mains return delay plus a cool-down fit in 5 minutes; at most a day.
+    CONF_RUNAWAY_AFTER: (5.0, 1440.0),
 }
 
 # Serial framing the device forms offer.
@@ -133,6 +151,9 @@ EVENT_TEST_RUN_ENDED: Final = "sot_point_test_run_ended"
 EVENT_FUEL_DELIVERY: Final = "sot_point_fuel_delivery"
 EVENT_MAINTENANCE: Final = "sot_point_maintenance"
 EVENT_NOTICE: Final = "sot_point_notice"
+EVENT_FUEL_LOSS: Final = "sot_point_fuel_loss"
+# Fired by the site's watch (not a journal record): a set that runs on.
+EVENT_RUNAWAY_RUN: Final = "sot_point_runaway_run"
 JOURNAL_EVENTS: Final = (
     EVENT_OUTAGE_STARTED,
     EVENT_OUTAGE_ENDED,
@@ -145,4 +166,5 @@ JOURNAL_EVENTS: Final = (
     EVENT_FUEL_DELIVERY,
     EVENT_MAINTENANCE,
     EVENT_NOTICE,
+    EVENT_FUEL_LOSS,
 )

@@ -68,6 +68,7 @@ KIND_NAMES: Final = {
     RecordKind.MAINTENANCE: "Underhåll",
     RecordKind.NOTICE: "Meddelande",
     RecordKind.ANSWER: "Svar",
+    RecordKind.FUEL_LOSS: "Bränsleförlust",
 }
 RESULTS: Final = {
     RecordKind.START_ATTEMPT: {
@@ -87,6 +88,10 @@ RESULTS: Final = {
         "unverified": "ej bekräftat",
         "failed": "misslyckades",
     },
+}
+FUEL_LOSS_KINDS: Final = {
+    "leak": "läcka eller stöld",
+    "unexplained": "oförklarat fall (glapp i mätningarna)",
 }
 NOTICE_ACTIONS: Final = {"published": "publicerat", "cleared": "borttaget"}
 ONGOING: Final = "pågår"
@@ -314,6 +319,15 @@ def _notice_cells(cells: dict[str, str], data: Mapping[str, Any], _t: Texts) -> 
     cells["Beskrivning"] = str(data.get("text_sv") or data.get("message") or "")
 
 
+def _fuel_loss_cells(cells: dict[str, str], data: Mapping[str, Any], _t: Texts) -> None:
+    cells["Slut"] = _local_iso(data.get("ended"))
+    cells["Bränsle (liter)"] = _decimal(_float(data.get("litres")))
+    cells["Resultat"] = FUEL_LOSS_KINDS.get(str(data.get("kind")), "")
+    cells["Beskrivning"] = (
+        "medan reservkraftverket gick" if data.get("running") else "vid stillastående"
+    )
+
+
 ANSWER_OUTCOMES: Final = {
     "accepted": "godtaget",
     "status": "läget skickat",
@@ -345,6 +359,7 @@ _KIND_CELLS: Final = {
     RecordKind.MAINTENANCE: _maintenance_cells,
     RecordKind.NOTICE: _notice_cells,
     RecordKind.ANSWER: _answer_cells,
+    RecordKind.FUEL_LOSS: _fuel_loss_cells,
 }
 
 

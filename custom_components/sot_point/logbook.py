@@ -21,6 +21,7 @@ from .const import (
     EVENT_COMMAND,
     EVENT_COMMAND_REFUSED,
     EVENT_FUEL_DELIVERY,
+    EVENT_FUEL_LOSS,
     EVENT_MAINTENANCE,
     EVENT_NOTICE,
     EVENT_OUTAGE_ENDED,
@@ -157,6 +158,15 @@ def _fuel_delivery(data: Mapping[str, Any], texts: Texts) -> str:
     )
 
 
+def _fuel_loss(data: Mapping[str, Any], texts: Texts) -> str:
+    key = (
+        "journal_fuel_loss_unexplained"
+        if data.get("kind") == "unexplained"
+        else "journal_fuel_loss"
+    )
+    return texts.message(key, litres=texts.number(_figure(data, "litres")))
+
+
 def _maintenance(data: Mapping[str, Any], texts: Texts) -> str:
     return texts.message(
         "journal_maintenance_on" if data.get("on") else "journal_maintenance_off"
@@ -184,6 +194,7 @@ _DESCRIBERS: Final[dict[str, Callable[[Mapping[str, Any], Texts], str]]] = {
     EVENT_COMMAND: _command,
     EVENT_COMMAND_REFUSED: _command_refused,
     EVENT_FUEL_DELIVERY: _fuel_delivery,
+    EVENT_FUEL_LOSS: _fuel_loss,
     EVENT_MAINTENANCE: _maintenance,
     EVENT_NOTICE: _notice,
 }
@@ -213,6 +224,7 @@ _ICONS: Final[dict[str, dict[str, str]]] = {
     },
     EVENT_COMMAND_REFUSED: {"": "mdi:cancel"},
     EVENT_FUEL_DELIVERY: {"": "mdi:gas-station"},
+    EVENT_FUEL_LOSS: {"": "mdi:water-alert", "unexplained": "mdi:help-circle-outline"},
     EVENT_MAINTENANCE: {"": "mdi:lock-open-variant", "True": "mdi:lock"},
     EVENT_NOTICE: {
         "": "mdi:message-text-outline",
@@ -222,6 +234,7 @@ _ICONS: Final[dict[str, dict[str, str]]] = {
 # Which value of an event's data picks its icon.
 _ICON_KEYS: Final[dict[str, Callable[[Mapping[str, Any]], object]]] = {
     EVENT_ALARM: lambda data: data.get("action"),
+    EVENT_FUEL_LOSS: lambda data: data.get("kind"),
     EVENT_TEST_RUN_ENDED: lambda data: data.get("result"),
     EVENT_COMMAND: lambda data: data.get("result"),
     EVENT_MAINTENANCE: lambda data: bool(data.get("on")),

@@ -9,6 +9,9 @@ from typing import Any
 from .const import (
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
+    CONF_FUEL_LOSS_FACTOR,
+    CONF_FUEL_LOSS_HOLD,
+    CONF_FUEL_LOSS_NOISE,
     CONF_GENERATOR_RATED_KW,
     CONF_HOST,
     CONF_INSTRUMENT_INTERVAL,
@@ -25,6 +28,7 @@ from .const import (
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
     CONF_REQUEST_GAP,
+    CONF_RUNAWAY_AFTER,
     CONF_SENSOR_SPAN_M,
     CONF_SERIAL_PORT,
     CONF_STOPBITS,
@@ -44,6 +48,7 @@ from .hardware.client import ConnectionSettings, Endpoint, SerialEndpoint, TcpEn
 from .hardware.devices import PollIntervals
 from .hardware.profiles.generic_io import IoModuleConfig, RelayKind, TankShape
 from .hardware.state import BandLimits
+from .rules.fuel_loss import FuelLossSettings
 from .rules.site import SiteSettings
 
 
@@ -116,3 +121,18 @@ def poll_intervals_from(options: Mapping[str, Any]) -> PollIntervals:
         instruments=option(options, CONF_INSTRUMENT_INTERVAL),
         totals=option(options, CONF_TOTALS_INTERVAL),
     )
+
+
+def fuel_loss_settings_from(options: Mapping[str, Any]) -> FuelLossSettings:
+    """The fuel loss watch's noise, hold time and factor; the set's full load."""
+    return FuelLossSettings(
+        noise_l=option(options, CONF_FUEL_LOSS_NOISE),
+        hold=timedelta(minutes=option(options, CONF_FUEL_LOSS_HOLD)),
+        running_factor=option(options, CONF_FUEL_LOSS_FACTOR),
+        full_load_lph=site_settings_from(options).fuel_curve.full_load_lph,
+    )
+
+
+def runaway_limit_from(options: Mapping[str, Any]) -> timedelta:
+    """How long a set may run with the mains good before it is a runaway run."""
+    return timedelta(minutes=option(options, CONF_RUNAWAY_AFTER))

@@ -294,3 +294,45 @@ async def test_no_phones_not_shown_in_home_assistant_only_the_escalation(
     _, note = await sidebar.saying("Emergency stop")
     assert note.message.endswith("Det finns ingen telefon på jourlistan.")
     assert len(await sidebar.notes()) == 1
+
+
+async def test_fuel_loss_is_urgent_and_a_runaway_run_waits_for_quiet_hours(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    phones: list[Person],
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Quiet 11-13 at noon: fuel gone is sent at once, a set running on waits."""
+    anna = phones[0]
+    await use_blueprint(
+        hass,
+        BLUEPRINT,
+        _inputs(
+            site,
+            phones,
+            quiet_enabled=True,
+            quiet_start="11:00:00",
+            quiet_end="13:00:00",
+        ),
+    )
+    hass.bus.async_fire(
+        "sot_point_runaway_run",
+        {"entry_id": site.entry_id, "reason": "mains_back", "minutes": 31},
+    )
+    await settle()
+    assert anna.calls == []
+
+    # As the site's watch records a loss: the journal fires the event.
+    site.runtime_data.journal.add(
+        RecordKind.FUEL_LOSS, {"kind": "leak", "litres": 60.0, "running": False}
+    )
+    await wait_for(lambda: len(anna.calls) == 1)
+    assert "60 l diesel har försvunnit utöver förbrukningen" in anna.messages[0]
+    push = anna.calls[0].data["data"]
+    assert push["push"] == {"interruption-level": "time-sensitive"}
+
+    await later(hass, clock, timedelta(minutes=61))
+    await wait_for(
+        lambda: any("går fast nätet är tillbaka" in m for m in anna.messages)
+    )

@@ -30,6 +30,7 @@ from ..const import (
     EVENT_COMMAND,
     EVENT_COMMAND_REFUSED,
     EVENT_FUEL_DELIVERY,
+    EVENT_FUEL_LOSS,
     EVENT_MAINTENANCE,
     EVENT_NOTICE,
     EVENT_START_FAILED,
@@ -332,6 +333,7 @@ def _event_for_added(record: JournalRecord) -> str | None:
         return EVENT_COMMAND_REFUSED if refused else EVENT_COMMAND
     return {
         RecordKind.FUEL_DELIVERY: EVENT_FUEL_DELIVERY,
+        RecordKind.FUEL_LOSS: EVENT_FUEL_LOSS,
         RecordKind.MAINTENANCE: EVENT_MAINTENANCE,
         RecordKind.NOTICE: EVENT_NOTICE,
         RecordKind.START_FAILURE: EVENT_START_FAILED,

@@ -34,6 +34,8 @@ class RecordKind(StrEnum):
     NOTICE = "notice"
     # An answer to a question the automations sent: who, on which channel.
     ANSWER = "answer"
+    # Fuel gone beyond what the set burnt (rules/fuel_loss.py).
+    FUEL_LOSS = "fuel_loss"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,19 @@ class FuelDeliveryData(_ByWhom, total=False):
     litres: float
     tank_litres: float | None
     estimate_litres: float | None
+
+
+class FuelLossData(TypedDict, total=False):
+    """Fuel gone beyond what the set burnt, over a period (rules/fuel_loss.py)."""
+
+    kind: Literal["leak", "unexplained"]
+    # The fall less what the consumption curve says the set burnt.
+    litres: float
+    fall_l: float
+    expected_l: float
+    started: str
+    ended: str
+    running: bool
 
 
 class MaintenanceData(_ByWhom, total=False):
