@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from demo.ha import TESTED_VERSION, home_assistant_python, supported_versions
+
 from . import detection, journal, page, poll, region
 
 BENCHES: dict[str, Callable[[int, Path], Iterable[str]]] = {
@@ -28,10 +30,23 @@ def main() -> None:
         "--sites", type=int, default=1000, help="region: simulated sites (1000)"
     )
     parser.add_argument(
-        "--seconds", type=float, default=120.0, help="region: measuring window (120)"
+        "--duration",
+        "--seconds",
+        dest="seconds",
+        type=float,
+        default=120.0,
+        help="region: the measuring window in seconds (120)",
+    )
+    parser.add_argument(
+        "--ha-version",
+        default=TESTED_VERSION,
+        choices=supported_versions(),
+        help=f"region: the Home Assistant release to run ({TESTED_VERSION})",
     )
     args = parser.parse_args()
-    BENCHES["region"] = lambda _polls, out: region.run(out, args.sites, args.seconds)
+    BENCHES["region"] = lambda _polls, out: region.run(
+        out, args.sites, args.seconds, python=home_assistant_python(args.ha_version)
+    )
     for name in args.only or sorted(BENCHES):
         print(f"## {name}")
         for line in BENCHES[name](args.polls, args.out):

@@ -75,8 +75,10 @@ class Measure:
     def __init__(self) -> None:
         """Nothing yet."""
         self.window = False
+        self.watched: set[str] = set()
         self.published = 0
         self.statuses = 0
+        self.events = 0
         self.entity_pending: dict[tuple[str, float], float] = {}
         self.page_pending: dict[tuple[str, float], float] = {}
         self.entity_latency: list[float] = []
@@ -88,7 +90,10 @@ class Measure:
             return
         self.published += 1
         if leaf != "status":
+            self.events += 1
             return
+        if site.key not in self.watched:
+            return  # began to speak after the entities were listed
         self.statuses += 1
         value = round(float(payload["warm_room"]["temperature_c"]), 2)
         now = time.monotonic()
@@ -96,13 +101,45 @@ class Measure:
         self.page_pending[(site.key, value)] = now
 
 
-def run(out: Path, sites: int = 1000, seconds: float = 120.0) -> Iterator[str]:
-    """Run the bench; yield its lines."""
+@dataclass(frozen=True, slots=True)
+class Load:
+    """How many sites, how often they speak, and how long it is measured."""
+
+    sites: int = 1000
+    seconds: float = 120.0
+    interval_s: int = INTERVAL_S
+    keepalive_s: int = KEEPALIVE_S
+    python: str = sys.executable
+    # The storm's clock: scenario minutes per real minute (1: real time).
+    speed: float = 1.0
+
+    def first_minute(self, index: int) -> float:
+        """The scenario's minute of site `index`'s first status."""
+        slot_s = self.interval_s / max(1, self.sites)
+        return index * slot_s * self.speed / 60
+
+
+def run(
+    out: Path,
+    sites: int = 1000,
+    seconds: float = 120.0,
+    *,
+    interval_s: int = INTERVAL_S,
+    keepalive_s: int = KEEPALIVE_S,
+    python: str = sys.executable,
+) -> Iterator[str]:
+    """Run the bench; yield its lines.
+
+    `interval_s` and `keepalive_s` are the county's figures (30 s); a smoke
+    test shortens them to run in a minute. `python` runs Home Assistant
+    (demo.ha.home_assistant_python: the tested release's or the newest's).
+    """
     directory = out / "region"
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    yield from asyncio.run(_bench(directory, sites, seconds))
+    load = Load(sites, seconds, interval_s, keepalive_s, python)
+    yield from asyncio.run(_bench(directory, load))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,29 +153,29 @@ class Rig:
     pid: int
 
 
-async def _bench(directory: Path, count: int, seconds: float) -> list[str]:
+async def _bench(directory: Path, load: Load) -> list[str]:
     children = Children(directory)
     try:
-        return await _measure(directory, children, count, seconds)
+        return await _measure(directory, children, load)
     finally:
         children.stop_all()
 
 
-async def _measure(
-    directory: Path, children: Children, count: int, seconds: float
-) -> list[str]:
+async def _measure(directory: Path, children: Children, load: Load) -> list[str]:
     ha_port, mqtt_port, page_port = free_port(), free_port(), free_port()
     start_broker(children, directory / "mosquitto", mqtt_port)
     await wait_for_port(mqtt_port, 30, children.children[-1].process)
     config_dir = directory / "config"
     write_config(config_dir, ha_port)
-    hass = start_home_assistant(children, config_dir, sys.executable)
+    hass = start_home_assistant(children, config_dir, load.python)
     await wait_for_onboarding(hass, ha_port)
     base = f"http://127.0.0.1:{ha_port}"
     async with aiohttp.ClientSession() as session:
         api = HomeAssistantApi(session, base)
         await api.onboard(DemoUser())
         await api.confirm_http_config(config_dir)
+        # Offline, as a crisis room's may be: no weather from the internet.
+        await api.remove_online_integrations()
         await set_up_mqtt(api, mqtt_port)
         region_id = await set_up_region(api)
         (token,) = await api.websocket(
@@ -161,22 +198,22 @@ async def _measure(
         )
         measure = Measure()
         publishers = await start_publishers(
-            make_sites(count),
+            make_sites(load.sites),
             "127.0.0.1",
             mqtt_port,
-            INTERVAL_S,
-            keepalive_s=KEEPALIVE_S,
+            load.interval_s,
+            keepalive_s=load.keepalive_s,
             on_publish=measure.on_publish,
         )
         stop = asyncio.Event()
-        # The scenario stands still: every site keeps its phase and its
-        # entities, so the figures are the steady state, not a storm's start.
+        # The storm at real speed: sites move between normal, backup power,
+        # failed starts and silence, and send their events as they do.
         sender = asyncio.create_task(
-            run_sites(publishers, minutes_per_second=0.0, stop=stop)
+            run_sites(publishers, minutes_per_second=load.speed / 60, stop=stop)
         )
         try:
             rig = Rig(session, api, base, page_port, hass.pid)
-            return await _observe(rig, measure, publishers, seconds)
+            return await _observe(rig, measure, publishers, load)
         finally:
             stop.set()
             sender.cancel()
@@ -185,7 +222,7 @@ async def _measure(
 
 
 async def _observe(
-    rig: Rig, measure: Measure, publishers: list[Publisher], seconds: float
+    rig: Rig, measure: Measure, publishers: list[Publisher], load: Load
 ) -> list[str]:
     session, api, base, page_port, pid = (
         rig.session,
@@ -195,9 +232,12 @@ async def _observe(
         rig.pid,
     )
     count = len(publishers)
-    # A site is shown from its first status; those silent in the scenario's
-    # frozen moment never send one.
-    speaking = sum(not p.silent and phase_at(p.site, 0) != "silent" for p in publishers)
+    # A site is shown from its first status; one silent in the scenario
+    # then sends it later.
+    speaking = sum(
+        phase_at(p.site, load.first_minute(index)) != "silent"
+        for index, p in enumerate(publishers)
+    )
     started = time.monotonic()
     entities = await _wait_for_entities(api, speaking)
     ready_s = time.monotonic() - started
@@ -209,6 +249,7 @@ async def _observe(
         for entity, (key, kind) in entities.items()
         if kind == "warm_room_temperature"
     }
+    measure.watched = set(warm.values())
     offline_seen: dict[str, float] = {}
     async with session.ws_connect(base + "/api/websocket", max_msg_size=0) as ws:
         await ws.receive_json()
@@ -221,19 +262,23 @@ async def _observe(
         poller = asyncio.create_task(_poll_page(session, page_port, measure))
         cpu0, wall0 = _cpu_s(pid), time.monotonic()
         measure.window = True
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(load.seconds)
         measure.window = False
         cpu1, wall1 = _cpu_s(pid), time.monotonic()
         published = measure.published
         await asyncio.sleep(3)  # the last messages of the window arrive
         poller.cancel()
-        closed, silent = await _drop_sites(publishers, offline_seen)
+        closed, silent = await _drop_sites(publishers, offline_seen, load)
         listener.cancel()
     rss, peak = _memory_mb(pid)
     shown = len(measure.entity_latency)
     return _lines(
+        events=measure.events,
+        load=load,
+        version=await _version(api),
         count=count,
         speaking=speaking,
+        dark=sum(p.site.goes_dark for p in publishers),
         ready_s=ready_s,
         window_s=wall1 - wall0,
         published=published,
@@ -315,19 +360,25 @@ async def _poll_page(
 
 
 async def _drop_sites(
-    publishers: list[Publisher], offline_seen: dict[str, float]
+    publishers: list[Publisher], offline_seen: dict[str, float], load: Load
 ) -> tuple[list[float], list[float]]:
-    """Close some sites' connections, and silence others; time `online` off."""
-    closing = publishers[-DROPPED_SITES:]
-    silencing = publishers[-2 * DROPPED_SITES : -DROPPED_SITES]
+    """Close some sites' connections, and silence others; time `online` off.
+
+    Among sites whose scenario never falls silent or dark on its own.
+    """
+    talking = [p for p in publishers if not (p.site.goes_silent or p.site.goes_dark)]
+    closing = talking[-DROPPED_SITES:]
+    silencing = talking[-2 * DROPPED_SITES : -DROPPED_SITES]
     dropped_at: dict[str, float] = {}
+    for publisher in [*closing, *silencing]:
+        offline_seen.pop(publisher.site.key, None)
     for publisher in closing:
         dropped_at[publisher.site.key] = time.monotonic()
         publisher.drop_connection()
     for publisher in silencing:
         dropped_at[publisher.site.key] = time.monotonic()
         publisher.go_silent()
-    deadline = time.monotonic() + 3 * INTERVAL_S + KEEPALIVE_S * 2 + 30
+    deadline = time.monotonic() + 3 * load.interval_s + load.keepalive_s * 2 + 30
     # Polled: the listener fills `offline_seen` as Home Assistant reports.
     while time.monotonic() < deadline and not all(  # noqa: ASYNC110
         key in offline_seen for key in dropped_at
@@ -342,6 +393,11 @@ async def _drop_sites(
         ]
 
     return times(closing), times(silencing)
+
+
+async def _version(api: HomeAssistantApi) -> str:
+    (config,) = await api.websocket([{"type": "get_config"}])
+    return str(config.get("version", "?"))
 
 
 def _cpu_s(pid: int) -> float:
@@ -369,14 +425,17 @@ def _pct(values: list[float], q: float) -> float:
 def _lines(**f: Any) -> list[str]:
     entity, page = f["entity"], f["page"]
     window, published = f["window_s"], f["published"]
-    closed, silent = f["closed"], f["silent"]
+    closed, silent, load = f["closed"], f["silent"], f["load"]
     worst = max([*closed, *silent], default=float("nan"))
     return [
-        f"sites: {f['count']} publishers (status every {INTERVAL_S} s, events on "
+        f"Home Assistant {f['version']}, the region entry of county 23",
+        f"sites: {f['count']} publishers (status every {load.interval_s} s, events on "
         f"scenario changes), one MQTT connection each, {f['speaking']} of them "
-        f"speaking (the rest silent in the scenario); every speaking site's "
-        f"entities after {f['ready_s']:.0f} s",
-        f"messages: {published} in {window:.0f} s = {published / window:.1f}/s "
+        f"speaking (the rest silent in the scenario), {f['dark']} of those gone "
+        f"dark after their first status; every speaking site's entities after "
+        f"{f['ready_s']:.0f} s",
+        f"messages: {published} ({published - f['events']} statuses, "
+        f"{f['events']} events) in {window:.0f} s = {published / window:.1f}/s "
         f"handled; {f['shown']} of {f['statuses']} statuses seen as a state change",
         f"publish -> regional entity state: p50 {_pct(entity, 0.5):.3f} s, "
         f"p99 {_pct(entity, 0.99):.3f} s, "
@@ -395,7 +454,7 @@ def _lines(**f: Any) -> list[str]:
         f"{len(closed)} sites (the broker publishes the will at once)",
         f"connection silent -> online off: median "
         f"{statistics.median(silent) if silent else float('nan'):.1f} s over "
-        f"{len(silent)} sites (keep-alive {KEEPALIVE_S} s: the will "
-        f"{KEEPALIVE_S * 1.5:.0f} s after its last packet); worst {worst:.1f} s "
+        f"{len(silent)} sites (keep-alive {load.keepalive_s} s: the will "
+        f"{load.keepalive_s * 1.5:.0f} s after its last packet); worst {worst:.1f} s "
         f"(target < {TARGET_OFFLINE_S:.0f} s)",
     ]

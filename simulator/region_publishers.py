@@ -12,12 +12,22 @@ functions (rules/uplink.py):
 
 Every site runs the same storm with its own offset, so that at any moment
 some are normal, some on backup power, some failed to start, some run low on
-diesel, and some have gone silent. Deterministic for a seed.
+diesel, and some have gone silent: one in twenty for a spell of each storm,
+and one in twenty for good after its first status (its link lost without a
+word: the broker gives up on it and publishes its will). The roles and
+offsets go by the site's place in the list; the seed places the generated
+sites on the map.
 
 All connections are driven by one asyncio loop through paho's socket
 callbacks (no thread per client), so a thousand sites are one light process:
 
     python -m simulator.region_publishers --port 1883 --sites 1000 --interval 30
+
+Against a broker with a login per site (docs/mqtt.md), the logins are
+patterns of the site's place:
+
+    python -m simulator.region_publishers --port 8883 --sites 3 \
+        --user 'site-{county}-{municipality}-{site_id}' --password '{site_id}-secret'
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import random
+import signal
 import socket
 import time
 from typing import Any, Final
@@ -110,6 +121,7 @@ class Site:
     fails_to_start: bool
     runs_low: bool
     goes_silent: bool
+    goes_dark: bool = False
     phase: str = ""
     outage_id: str = ""
     outage_started: datetime | None = None
@@ -121,6 +133,15 @@ class Site:
         """`<municipality>/<site id>`, as the region knows it."""
         return f"{self.place.municipality}/{self.place.site_id}"
 
+    def login(self, pattern: str | None) -> str | None:
+        """`pattern` with the site's `{county}`, `{municipality}` and `{site_id}`."""
+        if pattern is None:
+            return None
+        place = self.place
+        return pattern.format(
+            county=place.county, municipality=place.municipality, site_id=place.site_id
+        )
+
     def record_id(self) -> str:
         """A journal record id unique to this site and run."""
         self.record_counter += 1
@@ -131,7 +152,8 @@ def make_sites(count: int, seed: int = 23) -> list[Site]:
     """`count` sites: the real villages, then generated ones inside Jämtland.
 
     One in six fails to start when the mains goes, one in five runs low on
-    diesel during its outage, one in twenty goes silent for part of the cycle.
+    diesel during its outage, one in twenty goes silent for part of the cycle,
+    and one in twenty goes dark for good after its first status.
     """
     rng = random.Random(seed)  # noqa: S311 - places on a map, not secrets
     sites = []
@@ -154,6 +176,7 @@ def make_sites(count: int, seed: int = 23) -> list[Site]:
                 fails_to_start=index % 6 == 2,
                 runs_low=index % 5 == 1,
                 goes_silent=index % 20 == 7,
+                goes_dark=index % 20 == 13,
             )
         )
     return sites
@@ -311,6 +334,7 @@ class Publisher:
     on_publish: Callable[[Site, str, dict[str, Any]], None] | None = None
     client: paho.Client = field(init=False)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    refused: str | None = None
     silent: bool = False
     _driver: _Loop | None = None
 
@@ -328,17 +352,26 @@ class Publisher:
         )
         self.client.on_connect = self._on_connect
 
-    def _on_connect(self, *_args: Any) -> None:
+    def _on_connect(
+        self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            self.refused = str(reason)
+        else:
+            self.client.publish(
+                self.site.place.availability_topic, AVAILABLE, qos=1, retain=True
+            )
         self.connected.set()
-        self.client.publish(
-            self.site.place.availability_topic, AVAILABLE, qos=1, retain=True
-        )
 
     async def connect(self) -> None:
-        """Connect through the shared asyncio loop."""
+        """Connect through the shared asyncio loop; ConnectionError if refused."""
         self._driver = _Loop(asyncio.get_running_loop(), self.client)
         self.client.connect(self.host, self.port, keepalive=self.keepalive_s)
         await asyncio.wait_for(self.connected.wait(), 60)
+        if self.refused is not None:
+            self.client.disconnect()
+            msg = f"the broker refused {self.site.key}: {self.refused}"
+            raise ConnectionError(msg)
 
     def publish_status(self, now: datetime) -> dict[str, Any]:
         """Publish the site's status now (retained, QoS 1)."""
@@ -373,11 +406,16 @@ class Publisher:
             self._driver.misc.cancel()
 
     def stop(self) -> None:
-        """Say `offline` and disconnect cleanly."""
+        """Say `offline` and disconnect cleanly, at once."""
         self.client.publish(
             self.site.place.availability_topic, NOT_AVAILABLE, qos=1, retain=True
         )
         self.client.disconnect()
+        # Written now, not by the loop: the loop may be ending.
+        for _ in range(10):
+            if not self.client.want_write():
+                break
+            self.client.loop_write()
 
 
 async def run_sites(
@@ -411,6 +449,9 @@ def _step(publisher: Publisher, minute: float) -> None:
     phase = phase_at(site, minute)
     if phase == "silent" or publisher.silent:
         return
+    if site.goes_dark and site.sequence:
+        publisher.go_silent()
+        return
     now = datetime.now(UTC)
     if phase != site.phase:
         old, site.phase = site.phase or "normal", phase
@@ -419,10 +460,32 @@ def _step(publisher: Publisher, minute: float) -> None:
 
 
 async def start_publishers(
-    sites: Sequence[Site], host: str, port: int, interval_s: int, **kwargs: Any
+    sites: Sequence[Site],
+    host: str,
+    port: int,
+    interval_s: int,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    **kwargs: Any,
 ) -> list[Publisher]:
-    """Connect every site, a few at a time."""
-    publishers = [Publisher(site, host, port, interval_s, **kwargs) for site in sites]
+    """Connect every site, a few at a time.
+
+    `user` and `password` are patterns (`Site.login`): each site logs in as
+    itself, as a county's broker with an ACL wants it.
+    """
+    publishers = [
+        Publisher(
+            site,
+            host,
+            port,
+            interval_s,
+            user=site.login(user),
+            password=site.login(password),
+            **kwargs,
+        )
+        for site in sites
+    ]
     for batch in range(0, len(publishers), 50):
         await asyncio.gather(*(p.connect() for p in publishers[batch : batch + 50]))
     return publishers
@@ -435,6 +498,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1883)
+    parser.add_argument(
+        "--county",
+        default=COUNTY,
+        choices=(COUNTY,),
+        help="SCB's county code: 23, Jämtland (its villages and its map)",
+    )
+    parser.add_argument(
+        "--user",
+        help="each site's login, a pattern of {county}, {municipality}, {site_id}, "
+        "e.g. site-{county}-{municipality}-{site_id} (default: none)",
+    )
+    parser.add_argument(
+        "--password", help="each site's password, a pattern like --user"
+    )
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N")
     parser.add_argument("--interval", type=int, default=30, help="status every N s")
@@ -447,7 +524,14 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _main(args: argparse.Namespace) -> None:
     sites = make_sites(args.sites + args.skip, args.seed)[args.skip :]
-    publishers = await start_publishers(sites, args.host, args.port, args.interval)
+    publishers = await start_publishers(
+        sites,
+        args.host,
+        args.port,
+        args.interval,
+        user=args.user,
+        password=args.password,
+    )
     print(f"{len(publishers)} simulated sites publishing", flush=True)
     try:
         await run_sites(publishers, minutes_per_second=args.speed / 60)
@@ -457,7 +541,8 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    """Run until interrupted."""
+    """Run until interrupted (Ctrl-C or SIGTERM): every site then says `offline`."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(_parser().parse_args()))
 

@@ -80,3 +80,12 @@ def test_at_any_moment_the_county_sees_every_kind_of_site() -> None:
         ranks.add(str(view.rank(NOW, SETTINGS)))
     assert {"normal", "backup_power", "outage_no_backup", "low_autonomy"} <= ranks
     assert silent > 0
+
+
+def test_twenty_sites_have_every_role() -> None:
+    """A demo's twenty: failing starts, low diesel, a silent spell, one gone dark."""
+    sites = make_sites(20)
+    assert sum(site.fails_to_start for site in sites) >= 3
+    assert sum(site.runs_low for site in sites) >= 3
+    assert [site.goes_silent for site in sites].count(True) == 1
+    assert [site.goes_dark for site in sites].count(True) == 1
