@@ -4,11 +4,13 @@
     scripts/probe --serial /dev/ttyUSB0 --baud 19200 --unit 10 --json
     scripts/probe --host 192.168.1.50 --watch 2 --lang sv
 
-Reads every block the profile knows and prints it in words (probe_text.py):
-names, units, alarms with their condition, sentinels said plainly; which blocks
-answered; and exits non-zero with a one-line reason when the device is silent.
-`--watch N` reads again every N seconds and prints only what changed, for
-commissioning while someone pulls the mains breaker.
+Reads every block the profile knows and prints it in words (probe_text.py,
+the words in probe_words.py): names, units, alarms with their condition,
+sentinels said plainly; which blocks answered; and exits non-zero with a
+one-line reason when the device is silent. `--json` gives the same as data,
+each code with its name. `--watch N` reads again every N seconds and prints
+only what changed, with the time, for commissioning while someone pulls the
+mains breaker; with `--json` each read that changed anything is one line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 from collections.abc import Sequence
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 import json
 import logging
 import sys
@@ -32,7 +35,7 @@ from .client import (
     TcpEndpoint,
 )
 from .errors import HardwareError
-from .probe_text import Line, changes, lines, plain, say
+from .probe_text import changes, lines, plain, say
 from .probe_words import LANGS, Lang, default_lang
 from .profiles import ats, dse_gencomm as dse, generic_io as io
 from .registers import Block, RegisterSpec, Unavailable, decode_block
@@ -161,7 +164,9 @@ def _alarms(model_code: int, words: list[int]) -> dict[str, str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scripts/probe",
-        description="Read a Modbus device once and show what it says.",
+        description=(
+            "Read a Modbus device and show what it says, in words or as JSON."
+        ),
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--host", help="Modbus TCP host or gateway")
@@ -173,14 +178,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--unit", type=int, default=10, help="unit id (10, DSE default)"
     )
-    parser.add_argument("--profile", choices=PROFILES, default="dse_gencomm")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="dse_gencomm",
+        help=(
+            "dse_gencomm: the generator controller (default); ats: the transfer "
+            "switch; generic_io: the I/O module, read at the common module's "
+            "addresses (tank loop in µA at input 0, °C x 10 at input 1, relay "
+            "coil 0)"
+        ),
+    )
     parser.add_argument(
         "--timeout", type=float, default=1.0, help="seconds per request"
     )
     parser.add_argument(
         "--gap", type=float, default=0.1, help="seconds between requests"
     )
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: each code with its name, each measurement with its unit",
+    )
     parser.add_argument(
         "--lang", choices=LANGS, default=None, help="sv or en (default: the locale)"
     )
@@ -190,12 +209,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="read again every N seconds and show what changed (Ctrl-C stops)",
     )
+    parser.add_argument(
+        "--every-change",
+        action="store_true",
+        help="with --watch: show every change, also a reading's flicker",
+    )
     # For tests: stop watching after this many reads.
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     return parser
 
 
-def _print_text(report: ProbeReport, lang: Lang) -> list[Line]:
+def _print_text(report: ProbeReport, lang: Lang) -> None:
     print(
         say(
             "at",
@@ -212,19 +236,7 @@ def _print_text(report: ProbeReport, lang: Lang) -> list[Line]:
     answered = ", ".join(report.answered) or say("none", lang)
     print(f"{say('answered', lang)}: {answered}")
     for block, reason in report.failed.items():
-        print(f"{say('no_answer', lang)}: {block}: {reason}")
-    return shown
-
-
-def _print_changes(before: list[Line], report: ProbeReport, lang: Lang) -> list[Line]:
-    now = lines(report.values, lang)
-    stamp = time.strftime("%H:%M:%S")
-    changed = changes(before, now)
-    for label, old, new in changed:
-        print(f"{stamp}  {label}: {old} → {new}", flush=True)
-    if not report.answered:
-        print(f"{stamp}  {say('no_answer', lang)}", flush=True)
-    return now
+        print(f"{say('no_answer', lang)}: {block}: {reason}", flush=True)
 
 
 def _watch(
@@ -232,19 +244,86 @@ def _watch(
     endpoint: Endpoint,
     settings: ConnectionSettings,
     lang: Lang,
-    shown: list[Line],
+    first: ProbeReport,
 ) -> None:
+    """Read again every `args.watch` seconds; print what changed, until Ctrl-C.
+
+    A block that does not answer keeps its last values, so a lost answer is
+    said once ("No answer: ...") and never as every value turning to nothing;
+    "Answers again" says when it is back. A measurement shows when it moves
+    beyond its noise band (probe_text.changes), unless `--every-change`.
+    """
+    if not args.json:
+        seconds = f"{args.watch:g}".replace(".", "," if lang == "sv" else ".")
+        print(f"{_clock()}  {say('watching', lang, seconds=seconds)}", flush=True)
+    # Values as last shown: a change is measured from there, so a slow drift
+    # shows once it adds up while the flicker of each read stays quiet.
+    shown, failed = dict(first.values), dict(first.failed)
     reads = 1
     while not args.count or reads < args.count:
         time.sleep(args.watch)
         report = asyncio.run(probe(endpoint, args.unit, args.profile, settings))
-        shown = _print_changes(shown, report, lang)
+        moved = changes(shown, report.values, lang, every=args.every_change)
+        step = _Step(
+            before=dict(shown),
+            changed=moved,
+            now={key: report.values[key] for key, *_ in moved},
+            lost={b: r for b, r in report.failed.items() if b not in failed},
+            back=[b for b in failed if b not in report.failed],
+        )
+        if step.changed or step.lost or step.back:
+            (_print_step_json if args.json else _print_step_text)(step, lang)
+        # New values (a block answering for the first time) join as they are.
+        shown |= step.now | {k: v for k, v in report.values.items() if k not in shown}
+        failed = dict(report.failed)
         reads += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What one read of `--watch` found against what was shown before."""
+
+    before: dict[str, Any]
+    now: dict[str, Any]  # the values that moved
+    changed: list[tuple[str, str, str, str]]
+    lost: dict[str, str]
+    back: list[str]
+
+
+def _print_step_text(step: _Step, lang: Lang) -> None:
+    stamp = _clock()
+    for _key, label, old, new in step.changed:
+        print(f"{stamp}  {label}: {old} → {new}")
+    for block, reason in step.lost.items():
+        print(f"{stamp}  {say('no_answer', lang)}: {block}: {reason}")
+    for block in step.back:
+        print(f"{stamp}  {say('answers_again', lang)}: {block}")
+    sys.stdout.flush()
+
+
+def _print_step_json(step: _Step, lang: Lang) -> None:
+    old, new = plain(step.before, lang), plain(step.now, lang)
+    event = {
+        "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "changed": {
+            key: {"old": old[key], "new": new[key]} for key, *_ in step.changed
+        },
+        "no_answer": step.lost,
+        "answers_again": step.back,
+    }
+    print(json.dumps(event, ensure_ascii=False), flush=True)
+
+
+def _clock() -> str:
+    return datetime.now().strftime("%H:%M:%S")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the probe; 0 when the device answered, 1 when it did not."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.watch is not None and args.watch <= 0:
+        parser.error("--watch needs a number of seconds above 0")
     # pymodbus logs each failed connect; the report below says it once.
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     endpoint: Endpoint = (
@@ -256,13 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang: Lang = args.lang or default_lang()
     report = asyncio.run(probe(endpoint, args.unit, args.profile, settings))
     if args.json:
-        print(json.dumps(report.as_dict(lang), indent=2, ensure_ascii=False))
-        shown = lines(report.values, lang)
+        # Watching, each read is one line of JSON, the first one too.
+        indent = None if args.watch else 2
+        print(json.dumps(report.as_dict(lang), indent=indent, ensure_ascii=False))
     else:
-        shown = _print_text(report, lang)
+        _print_text(report, lang)
     if args.watch and report.answered:
         with contextlib.suppress(KeyboardInterrupt):
-            _watch(args, endpoint, settings, lang, shown)
+            _watch(args, endpoint, settings, lang, report)
     if not report.answered:
         reason = next(iter(report.failed.values()), "no answer")
         print(

@@ -22,7 +22,7 @@ _TRANSLATIONS: Final = Path(__file__).resolve().parent.parent / "translations"
 
 # Values read from the devices: (English, Swedish).
 LABELS: Final[Mapping[str, tuple[str, str]]] = {
-    "manufacturer_code": ("Manufacturer code", "Tillverkarkod"),
+    "manufacturer_code": ("Manufacturer", "Tillverkare"),
     "model": ("Model", "Modell"),
     "serial_number": ("Serial number", "Serienummer"),
     "supported_functions": ("Control functions", "Styrfunktioner"),
@@ -68,16 +68,16 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "run_time": ("Run time", "Drifttid"),
     "energy_positive": ("Energy delivered", "Levererad energi"),
     "energy_negative": ("Energy taken", "Mottagen energi"),
-    "number_of_starts": ("Starts", "Starter"),
+    "number_of_starts": ("Starts", "Antal starter"),
     "alarms": ("Alarms", "Larm"),
-    "network": ("Network", "Nät"),
-    "mode": ("Mode", "Läge"),
-    "position": ("Position", "Läge för omkopplaren"),
-    "source1_state": ("Source 1", "Källa 1"),
-    "source2_state": ("Source 2", "Källa 2"),
-    "tank_level_raw": ("Tank level (raw)", "Tanknivå (rått värde)"),
-    "temperature_raw": ("Temperature (raw)", "Temperatur (rått värde)"),
-    "relay": ("Relay", "Relä"),
+    "network": ("Network", "Nätsystem"),
+    "mode": ("Switch mode", "Omkopplarens läge"),
+    "position": ("Load fed from", "Lasten matas från"),
+    "source1_state": ("Source 1 (mains)", "Källa 1 (elnät)"),
+    "source2_state": ("Source 2 (generator)", "Källa 2 (reservkraft)"),
+    "tank_level_raw": ("Tank level loop", "Tanknivå, slinga"),
+    "room_temperature": ("Room temperature", "Rumstemperatur"),
+    "relay": ("Heater relay", "Värmerelä"),
 }
 # Why a register holds no measurement (registers.Unavailable).
 UNAVAILABLE: Final[Mapping[str, tuple[str, str]]] = {
@@ -114,6 +114,40 @@ FUNCTIONS: Final[Mapping[str, tuple[str, str]]] = {
         "nollställ fjärrlarmflaggan",
     ),
 }
+# The control unit's status flags, register 774 (state.StatusFlag).
+FLAGS: Final[Mapping[str, tuple[str, str]]] = {
+    "controlled_shutdown": ("controlled shutdown", "kontrollerad avstängning"),
+    "satellite_telemetry_alarm": (
+        "satellite telemetry alarm",
+        "satellitlarm för fjärrövervakning",
+    ),
+    "telemetry_alarm": ("telemetry alarm", "larm för fjärrövervakning"),
+    "warning": ("warning", "varning"),
+    "electrical_trip": ("electrical trip", "elektrisk utlösning"),
+    "shutdown": ("shutdown", "avstängning"),
+    "control_unit_failure": ("control unit failure", "fel i styrenheten"),
+}
+# The transfer switch's status words (profiles/ats.py); the load's position
+# is named by the integration's own transfer_position sensor.
+ATS: Final[Mapping[str, tuple[str, str]]] = {
+    "127_230": ("127/230 V", "127/230 V"),
+    "230_400": ("230/400 V", "230/400 V"),
+    "manual": ("Manual", "Manuell"),
+    "auto": ("Auto", "Auto"),
+    "remote": ("Remote control", "Fjärrstyrd"),
+    "inhibit": ("Inhibited", "Spärrad"),
+    "below_threshold": ("below threshold", "under tröskeln"),
+    "present": ("present", "finns"),
+    "available": ("available", "tillgänglig"),
+    "unknown": ("unknown", "okänt"),
+}
+# Why a 4-20 mA loop gives no level (generic_io.LoopFault, NAMUR NE 43).
+LOOP_FAULTS: Final[Mapping[str, tuple[str, str]]] = {
+    "wire_break": ("wire break", "kabelbrott"),
+    "short_circuit": ("short circuit", "kortslutning"),
+    "under_range": ("under range", "under mätområdet"),
+    "over_range": ("over range", "över mätområdet"),
+}
 PHRASES: Final[Mapping[str, tuple[str, str]]] = {
     "at": (
         "{profile} at {endpoint}, unit {unit}",
@@ -127,8 +161,21 @@ PHRASES: Final[Mapping[str, tuple[str, str]]] = {
     "off": ("off", "från"),
     "unknown_code": ("unknown code {code}", "okänd kod {code}"),
     "hours": ("{value} h", "{value} tim"),
-    "changed": ("changed", "ändrat"),
-    "no_change": ("no change", "inget ändrat"),
+    "overdue": ("overdue by {value} h", "försenad {value} tim"),
+    "loop": ("{raw} ({milliamps} mA)", "{raw} ({milliamps} mA)"),
+    "loop_fault": (
+        "{raw} ({milliamps} mA: {fault})",
+        "{raw} ({milliamps} mA: {fault})",
+    ),
+    "named_code": ("{name} ({code})", "{name} ({code})"),
+    # A generator alarm whose own name does not say it is the generator's.
+    "generator_alarm": ("{name} (generator)", "{name} (generator)"),
+    "missing": ("not read", "inte läst"),
+    "watching": (
+        "Reading every {seconds} s, showing what changes; Ctrl-C stops",
+        "Läser om var {seconds} s och visar vad som ändras; Ctrl-C avslutar",
+    ),
+    "answers_again": ("Answers again", "Svarar igen"),
 }
 
 
