@@ -10,7 +10,7 @@ status and nothing of its figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -216,18 +216,30 @@ class RegionBinarySensor(RegionEntity, BinarySensorEntity):
 
 def _async_add_per_site(
     hass: HomeAssistant,
-    entry: RegionConfigEntry,
-    add: Callable[[Sequence[str]], None],
+    entry: ConfigEntry[Any],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[RegionHub, str], Iterable[RegionEntity]],
 ) -> None:
-    """Add a platform's entities for every known site, and for each new one."""
-    hub = entry.runtime_data
+    """Add a platform's entities for every known site, and for each new one.
+
+    Called by sensor.py and binary_sensor.py for a region entry (typed there
+    as a site's); `make` gives one site's entities of the platform.
+    """
+    region = cast(RegionConfigEntry, entry)
+    hub = region.runtime_data
+
+    def add(keys: Sequence[str]) -> None:
+        async_add_entities(entity for key in keys for entity in make(hub, key))
+
     add(list(hub.views))
 
     @callback
     def new_site(key: str) -> None:
         add([key])
 
-    entry.async_on_unload(async_dispatcher_connect(hass, hub.new_site_signal, new_site))
+    region.async_on_unload(
+        async_dispatcher_connect(hass, hub.new_site_signal, new_site)
+    )
 
 
 async def async_setup_region_sensors(
@@ -235,21 +247,13 @@ async def async_setup_region_sensors(
     entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """The region's sensors: status, fuel autonomy, warm room, last heard.
-
-    Called by sensor.py for a region entry (typed there as a site's).
-    """
-    region = cast(RegionConfigEntry, entry)
-    hub = region.runtime_data
-
-    def add(keys: Sequence[str]) -> None:
-        async_add_entities(
-            RegionSensor(hub, key, description, "sensor")
-            for key in keys
-            for description in SENSORS
-        )
-
-    _async_add_per_site(hass, region, add)
+    """The region's sensors: status, fuel autonomy, warm room, last heard."""
+    _async_add_per_site(
+        hass,
+        entry,
+        async_add_entities,
+        lambda hub, key: (RegionSensor(hub, key, d, "sensor") for d in SENSORS),
+    )
 
 
 async def async_setup_region_binary_sensors(
@@ -257,18 +261,12 @@ async def async_setup_region_binary_sensors(
     entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """The region's binary sensors: on backup power, online.
-
-    Called by binary_sensor.py for a region entry (typed there as a site's).
-    """
-    region = cast(RegionConfigEntry, entry)
-    hub = region.runtime_data
-
-    def add(keys: Sequence[str]) -> None:
-        async_add_entities(
-            RegionBinarySensor(hub, key, description, "binary_sensor")
-            for key in keys
-            for description in BINARY_SENSORS
-        )
-
-    _async_add_per_site(hass, region, add)
+    """The region's binary sensors: on backup power, online."""
+    _async_add_per_site(
+        hass,
+        entry,
+        async_add_entities,
+        lambda hub, key: (
+            RegionBinarySensor(hub, key, d, "binary_sensor") for d in BINARY_SENSORS
+        ),
+    )
