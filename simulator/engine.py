@@ -51,6 +51,14 @@ class Engine:
     coolant_c: float = 10.0
     battery_soc: float = 0.95
     cooling_fault: bool = False
+    # A block heater that has failed (element, fuse or thermostat): the
+    # standing engine then follows the container's air even on the mains.
+    block_heater_failed: bool = False
+    # An ageing battery no longer holds its voltage: what it loses at rest
+    # and on float, V, and how fast that grows, V per day (assumption: a
+    # sulphating battery loses tenths of a volt over days to weeks).
+    battery_wear_v: float = 0.0
+    battery_wear_v_per_day: float = 0.0
     # Crank attempts that will not fire, consumed one per attempt.
     failed_cranks_pending: int = 0
     _battery_v: float = field(default=13.6, repr=False)
@@ -157,7 +165,8 @@ class Engine:
             # The block heater runs on the mains; without it the engine
             # follows the container's air.
             container = outdoor_c + _CONTAINER_ABOVE_OUTDOOR_K
-            target = max(cfg.block_heater_c, container) if mains_live else container
+            heated = mains_live and not self.block_heater_failed
+            target = max(cfg.block_heater_c, container) if heated else container
             tau = _STANDSTILL_TIME_CONSTANT
         self.coolant_c += (target - self.coolant_c) * (1.0 - math.exp(-dt / tau))
 
@@ -171,10 +180,15 @@ class Engine:
             volts = cfg.battery_charging_v
         elif mains_live:
             current = _MAINS_CHARGER_A
-            volts = cfg.battery_float_v
+            volts = cfg.battery_float_v - self.battery_wear_v
         else:
             current = -cfg.standby_draw_a
-            volts = _EMPTY_BATTERY_V + _FULL_BATTERY_SPAN_V * self.battery_soc
+            volts = (
+                _EMPTY_BATTERY_V
+                + _FULL_BATTERY_SPAN_V * self.battery_soc
+                - self.battery_wear_v
+            )
+        self.battery_wear_v += self.battery_wear_v_per_day * dt / 86400.0
         delta = current * dt / 3600.0 / cfg.battery_capacity_ah
         self.battery_soc = min(1.0, max(0.0, self.battery_soc + delta))
         self._battery_v = volts

@@ -323,6 +323,25 @@ class Site:
         self.tank.draw(litres)
         self._changed(f"{litres:.1f} L taken, tank at {self.tank.litres:.1f} L")
 
+    def fail_block_heater(self, failed: bool) -> None:
+        """The engine's block heater stops working (or is mended)."""
+        self.engine.block_heater_failed = failed
+        self._changed(f"block heater {'failed' if failed else 'mended'}")
+
+    def age_battery(self, volts_per_day: float, worn_v: float | None = None) -> None:
+        """The starter battery loses `volts_per_day` from now (0: stops ageing).
+
+        `worn_v` sets what it has lost already (a new battery: 0).
+        """
+        engine = self.engine
+        engine.battery_wear_v_per_day = max(0.0, volts_per_day)
+        if worn_v is not None:
+            engine.battery_wear_v = max(0.0, worn_v)
+        self._changed(
+            f"battery ageing {engine.battery_wear_v_per_day:.2f} V/day,"
+            f" worn {engine.battery_wear_v:.2f} V"
+        )
+
     def set_heater(self, on: bool) -> None:
         """Switch the heater relay (what the I/O module's coil does)."""
         self.heater_relay = on
@@ -429,6 +448,10 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "fuel_leak": lambda site, litres_per_hour: site.set_fuel_leak(litres_per_hour),
     "fuel_leak_mended": lambda site: site.set_fuel_leak(0.0),
     "fuel_taken": lambda site, litres: site.take_fuel(litres),
+    "block_heater_failed": lambda site: site.fail_block_heater(True),
+    "block_heater_mended": lambda site: site.fail_block_heater(False),
+    "battery_ageing": lambda site, volts_per_day: site.age_battery(volts_per_day),
+    "battery_worn": lambda site, volts: site.age_battery(0.0, volts),
     "heater_on": lambda site: site.set_heater(True),
     "heater_off": lambda site: site.set_heater(False),
     "emergency_stop": Site.press_emergency_stop,

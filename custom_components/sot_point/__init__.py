@@ -21,6 +21,7 @@ from .repairs import SiteRepairs, async_remove_issues
 from .rules.region import is_region
 from .runtime import SotPointConfigEntry, async_build_site
 from .services import async_setup_services
+from .site_readiness import SiteReadiness
 from .site_watch import SiteWatch
 from .websocket import async_setup_websocket
 
@@ -54,6 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SotPointConfigEntry) -> 
     async_remove_unused_devices(hass, coordinator)
     SiteRepairs(hass, entry).async_start()
     SiteWatch(hass, entry).async_start()
+    await SiteReadiness(hass, entry).async_start()
     # Adding, changing or removing a device (a subentry) or the site's
     # options rebuilds the site with the new set of devices.
     entry.async_on_unload(entry.add_update_listener(_async_reload))

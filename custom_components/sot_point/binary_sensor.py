@@ -23,7 +23,7 @@ from .region.entities import async_setup_region_binary_sensors
 from .rules.region import is_region
 from .rules.site import SiteState
 from .rules.words import word
-from .runtime import SotPointConfigEntry
+from .runtime import SotPointConfigEntry, SotPointData
 
 PARALLEL_UPDATES = 0
 
@@ -52,6 +52,50 @@ class SotPointBinarySensorDescription(
     """A binary sensor read from the site's state."""
 
     value_fn: Callable[[SiteState], bool | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SotPointWatchDescription(SotPointBinarySensorDescription):
+    """A binary sensor of what the site's watches conclude over time.
+
+    Readiness and rolling outages are not in one SiteState: the watches
+    (site_readiness.py, site_watch.py) keep them in the site's runtime data,
+    updated before the entities see each state.
+    """
+
+    value_fn: Callable[[SiteState], bool | None] = lambda _state: None
+    watch_fn: Callable[[SotPointData], bool | None]
+    watch_attributes_fn: Callable[[SotPointData], Mapping[str, Any]]
+
+
+def _readiness_attributes(site: SotPointData) -> Mapping[str, Any]:
+    readiness = site.readiness.current
+    return {"causes": [cause.value for cause in readiness.causes], **readiness.details}
+
+
+def _rolling_attributes(site: SotPointData) -> Mapping[str, Any]:
+    return {} if site.rolling is None else site.rolling.as_data()
+
+
+WATCH_SENSORS: tuple[SotPointWatchDescription, ...] = (
+    # On when nothing is known to stop the set starting on the next outage;
+    # the causes say what to look at (and each has its repair issue).
+    SotPointWatchDescription(
+        key="ready_to_start",
+        translation_key="ready_to_start",
+        device=SiteDevice.GENERATOR,
+        source=SUBENTRY_GENERATOR,
+        watch_fn=lambda site: site.readiness.current.ready,
+        watch_attributes_fn=_readiness_attributes,
+    ),
+    SotPointWatchDescription(
+        key="rolling_outages",
+        translation_key="rolling_outages",
+        device=SiteDevice.SITE,
+        watch_fn=lambda site: None if site.rolling is None else site.rolling.active,
+        watch_attributes_fn=_rolling_attributes,
+    ),
+)
 
 
 def _alarm_active(state: SiteState) -> bool | None:
@@ -199,6 +243,9 @@ async def async_setup_entry(
     add_entities_by_source(
         coordinator, async_add_entities, BINARY_SENSORS, SotPointBinarySensor
     )
+    add_entities_by_source(
+        coordinator, async_add_entities, WATCH_SENSORS, SotPointWatchSensor
+    )
     if coordinator.handle_of(SUBENTRY_GENERATOR) is None:
         return
     # The alarm page is read at the slower rate and may be missing from the
@@ -224,3 +271,21 @@ class SotPointBinarySensor(SotPointEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The value in this cycle's state."""
         return self._value(self.coordinator.data)
+
+
+class SotPointWatchSensor(SotPointBinarySensor):
+    """A binary sensor of what one of the site's watches concludes."""
+
+    entity_description: SotPointWatchDescription
+
+    def _site(self) -> SotPointData:
+        entry: SotPointConfigEntry = self.coordinator.config_entry
+        return entry.runtime_data
+
+    def _value(self, state: SiteState) -> bool | None:
+        return self.entity_description.watch_fn(self._site())
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The causes, or the outages counted, and the figures behind them."""
+        return self.entity_description.watch_attributes_fn(self._site())

@@ -33,6 +33,8 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -49,8 +51,12 @@ import probatio as vol
 from .const import (
     BAUDRATES,
     CONF_AUTO_REMINDER,
+    CONF_BATTERY_FALL,
+    CONF_BATTERY_MIN,
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
+    CONF_COOLANT_HOLD,
+    CONF_COOLANT_MIN,
     CONF_FUEL_LOSS_FACTOR,
     CONF_FUEL_LOSS_HOLD,
     CONF_FUEL_LOSS_NOISE,
@@ -71,6 +77,9 @@ from .const import (
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
     CONF_REQUEST_GAP,
+    CONF_OUTSIDE_TEMPERATURE,
+    CONF_ROLLING_COUNT,
+    CONF_ROLLING_WINDOW,
     CONF_RUNAWAY_AFTER,
     CONF_SENSOR_SPAN_M,
     CONF_SERIAL,
@@ -331,6 +340,12 @@ _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_FUEL_LOSS_HOLD, "min", 1),
     (CONF_FUEL_LOSS_FACTOR, "×", 0.1),  # noqa: RUF001 - a factor, "times"
     (CONF_RUNAWAY_AFTER, "min", 1),
+    (CONF_COOLANT_MIN, "°C", 1),
+    (CONF_COOLANT_HOLD, "min", 1),
+    (CONF_BATTERY_MIN, "V", 0.1),
+    (CONF_BATTERY_FALL, "V", 0.05),
+    (CONF_ROLLING_COUNT, "", 1),
+    (CONF_ROLLING_WINDOW, "h", 1),
 )
 
 
@@ -366,6 +381,10 @@ OPTIONS_SCHEMA = vol.Schema(
     }
 ).extend(
     {
+        # Optional without a default: clearing it means "none named".
+        vol.Optional(CONF_OUTSIDE_TEMPERATURE): EntitySelector(
+            EntitySelectorConfig(domain="sensor", device_class="temperature")
+        ),
         vol.Required(CONF_ON_CALL, default=dict): section(
             ON_CALL_SCHEMA, {"collapsed": True}
         ),
@@ -765,6 +784,8 @@ class SotPointOptionsFlow(OptionsFlow):
             errors |= _options_errors(user_input)
             if not errors:
                 data = {**self.config_entry.options, **user_input}
+                if CONF_OUTSIDE_TEMPERATURE not in user_input:
+                    data.pop(CONF_OUTSIDE_TEMPERATURE, None)
                 # An on-call list nobody filled in is not stored at all,
                 # nor an uplink that is off with nothing filled in.
                 data.pop(CONF_ON_CALL, None)

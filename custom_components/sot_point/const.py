@@ -43,6 +43,8 @@ DEFAULT_DSE_REQUEST_GAP: Final = 0.1
 # Subentry data: what was found when the device was tested.
 CONF_MODEL: Final = "model"
 CONF_SERIAL: Final = "serial"
+# The generator controller's family (hardware/families.py); absent = "dse".
+CONF_CONTROLLER_FAMILY: Final = "controller_family"
 
 # Subentry data: the I/O module's inputs and relay.
 CONF_LEVEL_ADDRESS: Final = "level_address"
@@ -77,6 +79,18 @@ CONF_FUEL_LOSS_HOLD: Final = "fuel_loss_hold_min"
 CONF_FUEL_LOSS_FACTOR: Final = "fuel_loss_factor"
 # Minutes a set may run with the mains good before it is a runaway run.
 CONF_RUNAWAY_AFTER: Final = "runaway_after_min"
+# Cold readiness (rules/readiness.py): the coolant the block heater must hold
+# and for how long it may be colder; the starter battery's limit at rest and
+# how far it may fall in a week, both per 12 V; an optional outdoor or room
+# temperature below freezing for the block heater to matter.
+CONF_COOLANT_MIN: Final = "coolant_min_c"
+CONF_COOLANT_HOLD: Final = "coolant_hold_min"
+CONF_BATTERY_MIN: Final = "battery_min_v"
+CONF_BATTERY_FALL: Final = "battery_fall_v"
+CONF_OUTSIDE_TEMPERATURE: Final = "outside_temperature_entity"
+# Rolling outages (rules/rolling.py): this many outages within this many hours.
+CONF_ROLLING_COUNT: Final = "rolling_outage_count"
+CONF_ROLLING_WINDOW: Final = "rolling_outage_window_h"
 
 DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_MAINS_VOLTAGE_MIN: 195.5,
@@ -95,6 +109,15 @@ DEFAULT_OPTIONS: Final[dict[str, float]] = {
     CONF_FUEL_LOSS_HOLD: 10.0,
     CONF_FUEL_LOSS_FACTOR: 2.0,
     CONF_RUNAWAY_AFTER: 30.0,
+    # No DSE guidance on a block heater's setting was found; 20 °C is well
+    # below what a working heater holds (35-45 °C) and above a cold start.
+    CONF_COOLANT_MIN: 20.0,
+    CONF_COOLANT_HOLD: 30.0,
+    # A lead-acid battery at rest below 12.2 V is about half charged.
+    CONF_BATTERY_MIN: 12.2,
+    CONF_BATTERY_FALL: 0.3,
+    CONF_ROLLING_COUNT: 3.0,
+    CONF_ROLLING_WINDOW: 6.0,
 }
 # Safe bounds for the poll intervals: faster loads an RS485 bus at 19200 baud
 # beyond what a DSE controller answers reliably; slower hides an outage.
@@ -124,6 +147,12 @@ OPTION_RANGES: Final[dict[str, tuple[float, float]]] = {
     CONF_FUEL_LOSS_FACTOR: (1.0, 10.0),
     # A mains return delay plus a cool-down fit in 5 minutes; at most a day.
     CONF_RUNAWAY_AFTER: (5.0, 1440.0),
+    CONF_COOLANT_MIN: (-20.0, 60.0),
+    CONF_COOLANT_HOLD: (5.0, 1440.0),
+    CONF_BATTERY_MIN: (10.0, 13.5),
+    CONF_BATTERY_FALL: (0.05, 3.0),
+    CONF_ROLLING_COUNT: (2.0, 20.0),
+    CONF_ROLLING_WINDOW: (1.0, 72.0),
 }
 
 # Serial framing the device forms offer.
@@ -154,6 +183,8 @@ EVENT_NOTICE: Final = "sot_point_notice"
 EVENT_FUEL_LOSS: Final = "sot_point_fuel_loss"
 # Fired by the site's watch (not a journal record): a set that runs on.
 EVENT_RUNAWAY_RUN: Final = "sot_point_runaway_run"
+# Fired by the site's watch when outages start rolling (and when they stop).
+EVENT_ROLLING_OUTAGES: Final = "sot_point_rolling_outages"
 JOURNAL_EVENTS: Final = (
     EVENT_OUTAGE_STARTED,
     EVENT_OUTAGE_ENDED,

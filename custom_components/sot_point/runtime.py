@@ -37,10 +37,13 @@ from .fuel_memory import FuelMemory
 from .hardware.client import ConnectionPool
 from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
+from .rules.readiness import ReadinessWatch
 from .rules.region import is_region
+from .rules.rolling import Rolling
 from .rules.status import build_status
 from .rules.uplink import uplink_settings
 from .safety_store import SafetyStore
+from .settings import readiness_settings_from
 from .sms_answers import SmsAnswers
 from .uplink import Uplink
 
@@ -71,6 +74,10 @@ class SotPointData:
     pool: ConnectionPool = field(default_factory=ConnectionPool)
     # The county uplink over MQTT, when the site's options turn it on.
     uplink: Uplink | None = None
+    # Cold readiness and rolling outages as of the last state, kept here by
+    # the site's watches (site_readiness.py, site_watch.py) for the entities.
+    readiness: ReadinessWatch = field(default_factory=ReadinessWatch)
+    rolling: Rolling | None = None
 
 
 type SotPointConfigEntry = ConfigEntry[SotPointData]
@@ -254,4 +261,5 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         status=status,
         pool=pool,
         uplink=uplink,
+        readiness=ReadinessWatch(readiness_settings_from(entry.options)),
     )

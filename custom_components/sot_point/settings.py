@@ -7,8 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from .const import (
+    CONF_BATTERY_FALL,
+    CONF_BATTERY_MIN,
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
+    CONF_COOLANT_HOLD,
+    CONF_COOLANT_MIN,
     CONF_FUEL_LOSS_FACTOR,
     CONF_FUEL_LOSS_HOLD,
     CONF_FUEL_LOSS_NOISE,
@@ -28,6 +32,8 @@ from .const import (
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
     CONF_REQUEST_GAP,
+    CONF_ROLLING_COUNT,
+    CONF_ROLLING_WINDOW,
     CONF_RUNAWAY_AFTER,
     CONF_SENSOR_SPAN_M,
     CONF_SERIAL_PORT,
@@ -49,6 +55,8 @@ from .hardware.devices import PollIntervals
 from .hardware.profiles.generic_io import IoModuleConfig, RelayKind, TankShape
 from .hardware.state import BandLimits
 from .rules.fuel_loss import FuelLossSettings
+from .rules.readiness import ReadinessSettings
+from .rules.rolling import RollingSettings
 from .rules.site import SiteSettings
 
 
@@ -136,3 +144,21 @@ def fuel_loss_settings_from(options: Mapping[str, Any]) -> FuelLossSettings:
 def runaway_limit_from(options: Mapping[str, Any]) -> timedelta:
     """How long a set may run with the mains good before it is a runaway run."""
     return timedelta(minutes=option(options, CONF_RUNAWAY_AFTER))
+
+
+def readiness_settings_from(options: Mapping[str, Any]) -> ReadinessSettings:
+    """The limits of cold readiness: coolant, its hold time, the battery's."""
+    return ReadinessSettings(
+        coolant_min_c=option(options, CONF_COOLANT_MIN),
+        coolant_hold=timedelta(minutes=option(options, CONF_COOLANT_HOLD)),
+        battery_min_v=option(options, CONF_BATTERY_MIN),
+        battery_fall_v_per_week=option(options, CONF_BATTERY_FALL),
+    )
+
+
+def rolling_settings_from(options: Mapping[str, Any]) -> RollingSettings:
+    """How many outages within how many hours count as rolling."""
+    return RollingSettings(
+        count=int(option(options, CONF_ROLLING_COUNT)),
+        window=timedelta(hours=option(options, CONF_ROLLING_WINDOW)),
+    )

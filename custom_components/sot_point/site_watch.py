@@ -1,4 +1,4 @@
-"""Fuel that goes missing and a set that runs on: journal, events and repairs.
+"""Fuel that goes missing, a set that runs on, outages in turns: what is told.
 
 The rules are rules/fuel_loss.py and rules/runaway.py; this module feeds them
 every SiteState (as an observer of the coordinator) and says what they find:
@@ -7,7 +7,10 @@ every SiteState (as an observer of the coordinator) and says what they find:
   `sot_point_fuel_loss`) and a repair issue the person confirms once the
   tank has been looked at;
 - a runaway run fires `sot_point_runaway_run` once and raises a repair issue
-  that goes away when the set stops.
+  that goes away when the set stops;
+- rolling outages (rules/rolling.py, from the journal's outages) are kept in
+  the site's runtime data for the "rolling outages" sensor, and each start
+  and end of them fires `sot_point_rolling_outages`.
 
 The issues' ids end in the config entry's id and their data names the site,
 so a removed site takes them with it (repairs.async_remove_issues).
@@ -15,24 +18,37 @@ so a removed site takes them with it (repairs.async_remove_issues).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_FUEL_DELIVERY, EVENT_RUNAWAY_RUN, LOGGER
+from .const import (
+    DOMAIN,
+    EVENT_FUEL_DELIVERY,
+    EVENT_ROLLING_OUTAGES,
+    EVENT_RUNAWAY_RUN,
+    LOGGER,
+)
 from .journal import RecordKind
 from .rules.fuel_loss import FuelLoss, FuelLossWatch, LossKind, TankReading
+from .rules.rolling import Rolling, rolling_outages
 from .rules.runaway import Runaway, RunawayReason, RunawayWatch, RunFacts
 from .rules.site import SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry
-from .settings import fuel_loss_settings_from, runaway_limit_from
+from .settings import (
+    fuel_loss_settings_from,
+    rolling_settings_from,
+    runaway_limit_from,
+)
 
 FUEL_LOSS_ISSUE: Final = "fuel_loss"
 RUNAWAY_ISSUE: Final = "runaway_run"
+# The window slides with time, not only with new outages.
+ROLLING_RECHECK: Final = timedelta(minutes=1)
 # Translation keys by what was found.
 _LOSS_KEYS: Final = {
     LossKind.LEAK: "fuel_loss",
@@ -83,11 +99,16 @@ class SiteWatch:
         self.entry = entry
         self.fuel = FuelLossWatch(fuel_loss_settings_from(entry.options))
         self.runaway = RunawayWatch(runaway_limit_from(entry.options))
+        self.rolling_settings = rolling_settings_from(entry.options)
+        self._rolling_checked: datetime | None = None
+        self._outage_seen = False
 
     @callback
     def async_start(self) -> None:
         """Observe every new state; hear of every recorded delivery."""
         coordinator = self.entry.runtime_data.coordinator
+        # Already rolling before a restart or reload: shown, not told again.
+        self.entry.runtime_data.rolling = self._rolling(dt_util.utcnow())
         self.entry.async_on_unload(coordinator.async_add_observer(self.observe))
         self.entry.async_on_unload(
             self.hass.bus.async_listen(EVENT_FUEL_DELIVERY, self._on_delivery)
@@ -108,6 +129,7 @@ class SiteWatch:
             if (loss := self.fuel.observe(tank_reading(state))) is not None:
                 self._report_loss(loss)
             self._follow_runaway(state)
+            self._follow_rolling(state)
         except Exception:
             LOGGER.exception("%s: fuel and run watch failed", self.entry.title)
 
@@ -192,4 +214,47 @@ class SiteWatch:
                 "minutes": f"{runaway.minutes:.0f}",
             },
             data={"entry_id": entry.entry_id, "issue": RUNAWAY_ISSUE},
+        )
+
+    def _rolling(self, at: datetime) -> Rolling:
+        journal = self.entry.runtime_data.journal
+        since = at - self.rolling_settings.window
+        outages = journal.records(start=since, kinds=[RecordKind.OUTAGE])
+        return rolling_outages(
+            (record.at for record in outages), at, self.rolling_settings
+        )
+
+    def _follow_rolling(self, state: SiteState) -> None:
+        started = state.outage_in_progress is True and not self._outage_seen
+        self._outage_seen = state.outage_in_progress is True
+        checked = self._rolling_checked
+        if (
+            not started
+            and checked is not None
+            and state.updated - checked < (ROLLING_RECHECK)
+        ):
+            return
+        self._rolling_checked = state.updated
+        site = self.entry.runtime_data
+        before = site.rolling
+        site.rolling = now = self._rolling(state.updated)
+        if before is None or before.active != now.active:
+            self._report_rolling(now)
+
+    def _report_rolling(self, rolling: Rolling) -> None:
+        LOGGER.warning(
+            "%s: rolling outages %s (%d in %s)",
+            self.entry.title,
+            "began" if rolling.active else "ended",
+            len(rolling.starts),
+            self.rolling_settings.window,
+        )
+        self.hass.bus.async_fire(
+            EVENT_ROLLING_OUTAGES,
+            {
+                "entry_id": self.entry.entry_id,
+                "site": self.entry.title,
+                "active": rolling.active,
+                **rolling.as_data(),
+            },
         )
