@@ -22,6 +22,7 @@ from simulator.server import SimulatedSite
 
 from ..conftest import fast_control as control, running, state_of
 from .conftest import (
+    AUTONOMY,
     BACKUP,
     ENGINE,
     LOCK,
@@ -535,3 +536,110 @@ async def test_question_leaves_home_assistant_when_started_at_the_panel(
                 await refresh(hass, site)
     assert await sidebar.wait_for(lambda notes: notes == {}) == {}
     assert bertil.calls == []
+
+
+ROLLING = "binary_sensor.sot_punkt_kall_rolling_outages"
+
+
+def _hold_inputs(
+    site: MockConfigEntry, phones: list[Person], minimum_h: float
+) -> dict[str, Any]:
+    return _inputs(site, phones) | {
+        "rolling_entity": ROLLING,
+        "autonomy_entity": AUTONOMY,
+        "hold_minutes": 20,
+        "hold_min_autonomy": minimum_h,
+    }
+
+
+async def _two_short_outages(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry
+) -> None:
+    """Two turns of the grid going and coming, each journaled as an outage."""
+    for _ in range(2):
+        sim.site.lose_mains()
+        await refresh(hass, site)
+        sim.site.restore_mains()
+        await refresh(hass, site)
+
+
+async def _third_outage_on_backup(
+    hass: HomeAssistant, sim: SimulatedSite, site: MockConfigEntry, anna: Person
+) -> None:
+    """The third turn on a site run by hand: started, load on the generator."""
+    sim.site.lose_mains()
+    await refresh(hass, site)
+    assert state_of(hass, ROLLING) == "on"
+    start, _ = anna.actions()
+    anna.press(hass, start)
+    await until(hass, site, lambda: state_of(hass, STATUS) == "backup_power")
+
+
+async def test_rolling_outages_hold_the_load_on_backup_power_then_return_it(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    on_call: list[Person],
+    clock: TickingDateTimeFactory,
+) -> None:
+    """Three outages within six hours, run by hand, hold 20 min.
+
+    The people on call hear that outages roll; at the third return the load
+    stays on the generator for the hold (no question, no write), then the
+    question to move it back comes and the load goes back to the mains.
+    """
+    anna, bertil, _ = on_call
+    control(site)
+    await _two_short_outages(hass, sim, site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    await use_blueprint(hass, BLUEPRINT, _hold_inputs(site, on_call, 12))
+    async with running(sim):
+        await _third_outage_on_backup(hass, sim, site, anna)
+        await wait_for(
+            lambda: any("Avbrotten är rullande: 3" in m for m in bertil.messages)
+        )
+        writes = len(dse_writes(sim))
+        sim.site.restore_mains()
+        await refresh(hass, site)
+        await later(hass, clock, timedelta(minutes=2, seconds=1))
+        await wait_for(
+            lambda: "Lasten ligger kvar på reservkraften till" in anna.messages[-1]
+        )
+        # Ten minutes into the hold: still on the generator, nobody asked.
+        await later(hass, clock, timedelta(minutes=10))
+        await refresh(hass, site)
+        assert state_of(hass, BACKUP) == "on"
+        assert not anna.actions()[0].startswith("TO_MAINS_")
+        assert len(dse_writes(sim)) == writes
+        # The hold over: asked, and the load goes back to the mains.
+        await later(hass, clock, timedelta(minutes=10, seconds=1))
+        await wait_for(lambda: anna.actions()[0].startswith("TO_MAINS_"))
+        to_mains, _ = anna.actions()
+        anna.press(hass, to_mains)
+        await until(hass, site, lambda: state_of(hass, BACKUP) == "off")
+    assert dse_writes(sim)[-1] == control_words(ControlKey.TRANSFER_TO_MAINS)
+
+
+async def test_rolling_outages_never_hold_with_too_little_fuel(
+    hass: HomeAssistant,
+    sim: SimulatedSite,
+    site: MockConfigEntry,
+    on_call: list[Person],
+    clock: TickingDateTimeFactory,
+) -> None:
+    """The fuel lasts less than the minimum: told so, and asked at once."""
+    anna, _, _ = on_call
+    control(site)
+    await _two_short_outages(hass, sim, site)
+    sim.site.set_mode(ControlMode.MANUAL)
+    await refresh(hass, site)
+    # More hours than any tank holds: the hold is never allowed.
+    await use_blueprint(hass, BLUEPRINT, _hold_inputs(site, on_call, 168))
+    async with running(sim):
+        await _third_outage_on_backup(hass, sim, site, anna)
+        sim.site.restore_mains()
+        await refresh(hass, site)
+        await later(hass, clock, timedelta(minutes=2, seconds=1))
+        await wait_for(lambda: anna.actions()[0].startswith("TO_MAINS_"))
+        assert any("bränslet räcker inte" in message for message in anna.messages)

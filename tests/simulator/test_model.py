@@ -397,3 +397,45 @@ def test_durations(text: str | int, seconds: float) -> None:
 def test_bad_events_are_refused(event: dict[str, object]) -> None:
     with pytest.raises(ScenarioError):
         parse_scenario({"events": [event]}, "bad")
+
+
+def test_a_failed_block_heater_lets_the_coolant_sink_to_the_containers_air() -> None:
+    """The cold_container scenario: -20 °C outside, heater gone at 10 min."""
+    site = load_scenario("cold_container").build()
+    site.advance(600)
+    assert site.engine.coolant_c == pytest.approx(40.0, abs=0.5)  # heated
+    site.advance(3 * 3600)
+    # The container runs 5 K above the outdoor air; the mains is still on.
+    assert site.mains.live
+    assert site.engine.coolant_c < 0.0
+    site.fail_block_heater(False)
+    site.advance(3 * 3600)
+    assert site.engine.coolant_c > 30.0
+
+
+def test_an_ageing_battery_loses_its_voltage_day_by_day() -> None:
+    site = Site()
+    site.advance(60)
+    fresh = site.engine.battery_voltage
+    site.age_battery(0.1)
+    site.advance(12 * 3600)
+    assert fresh - site.engine.battery_voltage == pytest.approx(0.05, abs=0.002)
+    site.age_battery(0.0, worn_v=1.6)
+    site.advance(1)
+    assert site.engine.battery_voltage == pytest.approx(fresh - 1.6, abs=0.01)
+
+
+def test_rolling_outages_cut_the_mains_three_times_and_the_set_takes_each() -> None:
+    """Out at 1, 91 and 181 min for 30 min: on the generator, back on the mains."""
+    site = load_scenario("rolling_outages").build()
+
+    def until(at_s: float) -> None:
+        site.advance(at_s - site.now)
+
+    for lost_min in (1, 91, 181):
+        until(lost_min * 60 + T.time_to_load() + 5)
+        assert not site.mains.live
+        assert position(site) is TransferPosition.GENERATOR
+        until((lost_min + 30) * 60 + T.time_to_mains() + 5)
+        assert site.mains.live
+        assert position(site) is TransferPosition.MAINS
