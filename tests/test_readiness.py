@@ -25,10 +25,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sot_point.const import (
     CONF_COOLANT_HOLD,
+    CONF_MINIMUM_AUTONOMY,
     CONF_OUTSIDE_TEMPERATURE,
     CONF_ROLLING_COUNT,
     CONF_ROLLING_WINDOW,
     DOMAIN,
+    EVENT_ALARM,
+    EVENT_FUEL_LOSS,
     EVENT_ROLLING_OUTAGES,
     SUBENTRY_GENERATOR,
 )
@@ -43,6 +46,7 @@ pytestmark = pytest.mark.freeze_time(tick=True)
 ENTRY_ID = "01SITEKALL0000000000000000"
 READY = "binary_sensor.generator_ready_to_start"
 ROLLING = "binary_sensor.sot_punkt_kall_rolling_outages"
+VOLUME = "sensor.fuel_tank_volume"
 OPTIONS: dict[str, Any] = {
     CONF_COOLANT_HOLD: 30.0,
     CONF_ROLLING_COUNT: 3.0,
@@ -270,3 +274,36 @@ async def test_three_outages_within_six_hours_are_rolling(
     await _minutes(hass, freezer, sim, entry, 150)
     assert hass.states.get(ROLLING).state == STATE_OFF  # type: ignore[union-attr]
     assert [event.data["active"] for event in events] == [True, False]
+
+
+async def test_silence_raises_no_low_fuel_and_no_alarm(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: SimulatedSite,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The I/O module and the controller silent for an hour on a low tank.
+
+    The tank's figures go unavailable; no low-autonomy repair, no alarm and
+    no fuel loss come from the silence, however long it lasts.
+    """
+    alarms = async_capture_events(hass, EVENT_ALARM)
+    losses = async_capture_events(hass, EVENT_FUEL_LOSS)
+    entry = await _load(hass, sim, **{CONF_MINIMUM_AUTONOMY: 24.0})
+    await _minutes(hass, freezer, sim, entry, 2)
+    sim.go_silent()
+    sim.site.set_tank_litres(5.0)
+    await _minutes(hass, freezer, sim, entry, 60)
+    assert hass.states.get(VOLUME).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"low_fuel_autonomy_{ENTRY_ID}") is None
+    )
+    assert alarms == []
+    assert losses == []
+    # Answering again, the low tank is real and is said.
+    sim.answer_again()
+    await _minutes(hass, freezer, sim, entry, 3)
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"low_fuel_autonomy_{ENTRY_ID}")
+        is not None
+    )
