@@ -6,12 +6,20 @@ percentiles, never single timings. Beside them: how many requests Home
 Assistant's core `modbus` integration would make to read the same values,
 counted from a generated YAML sensor list with one sensor per value (core
 modbus reads each sensor with its own request every scan interval).
+
+Then the RS-485 wire budget (benchmarks/wire.py): one full poll is made over
+Modbus RTU on the simulator's pty line, in this process, and its frames are
+taken off the line byte for byte; the same sums are made for genmon's DSE
+request pattern. Last, the full poll's request count for every controller
+family `hardware.families.ControllerFamily` lists, each served by the
+simulator as `simulator.families.use_family` makes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+import itertools
 from pathlib import Path
 import statistics
 import time
@@ -19,13 +27,29 @@ import time
 from custom_components.sot_point.hardware.client import (
     ConnectionSettings,
     ModbusConnection,
+    SerialEndpoint,
     TcpEndpoint,
 )
 from custom_components.sot_point.hardware.devices import DseController, PollIntervals
+from custom_components.sot_point.hardware.errors import HardwareError
+from custom_components.sot_point.hardware.families import (
+    ControllerFamily,
+    make_controller,
+)
 from custom_components.sot_point.hardware.profiles import dse_gencomm as dse
 from custom_components.sot_point.hardware.registers import RegisterSpec
+from simulator.families import use_family
+from simulator.scenario import load_scenario
+from simulator.serial_link import End, Frame, Framing, serve_rtu
+from simulator.server import SimulatedSite
 
+from . import wire
 from .simulator_process import running_simulator
+
+# Page 4 and the alarm page on every poll, the totals only at the first: the
+# full poll as the coordinator makes it at the instrument interval.
+FULL_POLL = PollIntervals(instruments=0.0, totals=1e9)
+WIRE_BAUD_RATES = (9600, 19200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +74,7 @@ async def measure(port: int, polls: int, gap: float) -> PollFigures:
     )
     # Instruments and alarms due on every poll, totals never after the first:
     # the full poll as the coordinator makes it at the slower rate.
-    controller = DseController(connection, 10, PollIntervals(0.0, 1e9))
+    controller = DseController(connection, 10, FULL_POLL)
     await controller.connect()
     await controller.poll()
     requests: list[int] = []
@@ -120,6 +144,7 @@ def run(polls: int, out: Path) -> list[str]:
         bare = asyncio.run(measure(port, polls, gap=0.0))
         paced = asyncio.run(measure(port, max(20, polls // 10), gap=0.1))
     return [
+        *wire_lines(),
         f"requests per full poll: {bare.requests_per_full_poll}",
         f"full poll over loopback, no gap: median {bare.median_ms:.1f} ms, "
         f"p95 {bare.p95_ms:.1f} ms ({bare.polls} polls)",
@@ -130,3 +155,66 @@ def run(polls: int, out: Path) -> list[str]:
         f"ratio core modbus / SOT Point: "
         f"{core_requests / bare.requests_per_full_poll:.1f}x",
     ]
+
+
+def exchanges(frames: list[Frame]) -> list[wire.Exchange]:
+    """Requests paired with their answers, as they crossed the line."""
+    pairs: list[wire.Exchange] = []
+    for request, answer in itertools.pairwise(frames):
+        if request.sender is End.CLIENT and answer.sender is End.CONTROLLER:
+            pairs.append(wire.Exchange(len(request.data), len(answer.data)))
+    return pairs
+
+
+async def captured_full_poll(family: ControllerFamily) -> list[wire.Exchange]:
+    """The frames of one full poll of `family`'s controller over RTU."""
+    scenario = load_scenario("normal")
+    sim = SimulatedSite(scenario.build(None, 0), scenario=scenario, speed=0)
+    use_family(sim, family)
+    framing = Framing(19200)
+    async with serve_rtu(sim, framing) as line:
+        connection = ModbusConnection(SerialEndpoint(line.device, framing.baudrate))
+        controller = make_controller(
+            family, connection, sim.site.config.units.dse, FULL_POLL
+        )
+        try:
+            await controller.poll()  # identity, and the totals once
+            line.recording = True
+            await controller.poll()
+        finally:
+            await connection.close()
+    return exchanges(line.frames)
+
+
+def wire_lines() -> list[str]:
+    """The wire budget of a full poll, genmon's pattern, and each family's count."""
+    ours = asyncio.run(captured_full_poll(ControllerFamily.DSE))
+    genmon_map = wire.genmon_map_exchanges()
+    lines = [
+        "RS-485 wire budget of one full poll (frames taken off the RTU line; "
+        f"turnaround {1000 * wire.DSE_TURNAROUND_S:.0f} ms assumed, DSE publishes "
+        f"none; gap {wire.DSE_REQUEST_GAP_S:g} s, DSE's, before every request):",
+    ]
+    for baud in WIRE_BAUD_RATES:
+        mine = wire.budget(ours, baud)
+        theirs = wire.budget(genmon_map, baud)
+        low = wire.budget(wire.genmon_issue_exchanges(1), baud)
+        high = wire.budget(wire.genmon_issue_exchanges(2), baud)
+        lines += [
+            wire.describe("  SOT Point, DSE", mine, baud),
+            wire.describe("  genmon's stored DSE map (49 reads)", theirs, baud),
+            f"  genmon's 58 reads of 1-2 registers (the issue's pattern) at "
+            f"{baud} 8N1: {low.total:.2f}-{high.total:.2f} s",
+            f"  ratio genmon/SOT Point at {baud}: {theirs.total / mine.total:.1f}x "
+            f"(stored map), {low.total / mine.total:.1f}-"
+            f"{high.total / mine.total:.1f}x (58 reads); bytes on the wire "
+            f"{theirs.on_wire / mine.on_wire:.1f}x (stored map)",
+        ]
+    lines.append("full-poll requests per controller family (over RTU):")
+    for family in ControllerFamily:
+        try:
+            count = f"{len(asyncio.run(captured_full_poll(family)))}"
+        except HardwareError as err:
+            count = f"not measured ({err})"
+        lines.append(f"  {family.value}: {count}")
+    return lines

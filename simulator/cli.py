@@ -17,8 +17,10 @@ import sys
 
 from custom_components.sot_point.hardware.state import TransferPosition
 
+from .families import use_family
 from .faults import FaultInjector
 from .scenario import list_scenarios, load_scenario
+from .serial_link import optional_rtu, rtu_banner
 from .server import PortInUseError, SimulatedSite, describe
 from .site import Site
 
@@ -65,6 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("gateway", "silent"),
         default="gateway",
         help="answer unknown unit ids with exception 11, or not at all",
+    )
+    parser.add_argument(
+        "--controller",
+        choices=("dse", "comap", "smartgen"),
+        default="dse",
+        help="the controller family served at the controller's unit id",
+    )
+    parser.add_argument(
+        "--rtu",
+        action="store_true",
+        help="also serve Modbus RTU on a serial line (a pty) and print its path",
+    )
+    parser.add_argument(
+        "--baud",
+        type=int,
+        choices=(9600, 19200, 38400, 57600, 115200),
+        default=19200,
+        help="the serial line's baud rate, 8N1 (with --rtu)",
     )
     parser.add_argument(
         "--list", action="store_true", help="list the scenarios and exit"
@@ -139,8 +159,12 @@ async def run(args: argparse.Namespace) -> int:
             faults=faults,
             unknown_unit=args.unknown_unit,
         ) as sim:
+            use_family(sim, args.controller)
             print("\n".join(banner(sim, args.faults)), flush=True)
-            await _report(sim, stop, args.status_interval)
+            async with optional_rtu(sim, args.baud if args.rtu else None) as line:
+                if line is not None:
+                    print(rtu_banner(line), flush=True)
+                await _report(sim, stop, args.status_interval)
     except PortInUseError as err:
         print(f"simulator: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -495,6 +495,7 @@ async def test_generator_over_tcp_is_read_then_added(
         "model": MODEL,
         "serial": SERIAL,
         "mode": "auto",
+        "control": "✓",
     }
     assert not site.subentries
 
@@ -505,6 +506,7 @@ async def test_generator_over_tcp_is_read_then_added(
     added = only_subentry(site, SUBENTRY_GENERATOR)
     assert dict(added.data) == {
         **stored_tcp(sim.port, 10),
+        "controller_family": "dse",
         CONF_REQUEST_GAP: DEFAULT_DSE_REQUEST_GAP,
         CONF_MODEL: MODEL,
         CONF_SERIAL: SERIAL,
@@ -543,7 +545,11 @@ async def test_generator_refused_then_recovers(
     assert result["step_id"] == "tcp"
     assert errors(result) == {"base": error}
     assert placeholders(result)["unit_id"] == str(given[CONF_UNIT_ID])
-    assert suggested(result) == {**given, CONF_HOST: given[CONF_HOST].strip()}
+    assert suggested(result) == {
+        **given,
+        CONF_HOST: given[CONF_HOST].strip(),
+        "controller_family": "dse",
+    }
 
     result = await flow.send(tcp(sim.port, 10))
     assert result["step_id"] == "confirm"
@@ -724,7 +730,7 @@ async def test_rtu_form_missing_port_keeps_input(
     assert result["step_id"] == "rtu"
     assert errors(result) == {"base": "serial_port_not_found"}
     assert placeholders(result)["serial_port"] == "/dev/ttyNONE"
-    assert suggested(result) == given
+    assert suggested(result) == given | {"controller_family": "dse"}
 
 
 async def test_rtu_search_missing_port(
@@ -1039,7 +1045,11 @@ async def test_reconfigure_generator_keeps_subentry(
 
     moved = only_subentry(entry, SUBENTRY_GENERATOR)
     assert moved.subentry_id == device.subentry_id
-    assert dict(moved.data) == {**old, CONF_PORT: sim.port}
+    assert dict(moved.data) == {
+        **old,
+        CONF_PORT: sim.port,
+        "controller_family": "dse",
+    }
     assert moved.unique_id == SERIAL
 
 
@@ -1201,6 +1211,8 @@ ERROR_FORMS = {
     "timeout": "rtu",
     "serial_nothing_found": "rtu",
     "not_dse": "any",
+    "not_comap": "any",
+    "not_smartgen": "any",
     "not_transfer_switch": "any",
     "illegal_address": "any",
     "illegal_function": "any",

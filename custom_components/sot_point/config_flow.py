@@ -55,6 +55,7 @@ from .const import (
     CONF_BATTERY_MIN,
     CONF_BAUDRATE,
     CONF_CONNECTION_TYPE,
+    CONF_CONTROLLER_FAMILY,
     CONF_COOLANT_HOLD,
     CONF_COOLANT_MIN,
     CONF_FUEL_LOSS_FACTOR,
@@ -72,12 +73,12 @@ from .const import (
     CONF_MINIMUM_AUTONOMY,
     CONF_MODEL,
     CONF_OUTAGE_DELAY,
+    CONF_OUTSIDE_TEMPERATURE,
     CONF_PARITY,
     CONF_PORT,
     CONF_RELAY_ADDRESS,
     CONF_RELAY_KIND,
     CONF_REQUEST_GAP,
-    CONF_OUTSIDE_TEMPERATURE,
     CONF_ROLLING_COUNT,
     CONF_ROLLING_WINDOW,
     CONF_RUNAWAY_AFTER,
@@ -118,8 +119,8 @@ from .device_check import (
     LINK_ERRORS,
     DeviceCheckError,
     GeneratorFound,
-    check_generator,
     check_transfer_switch,
+    generator_check,
     io_check,
     probe_settings,
     run_check,
@@ -128,6 +129,7 @@ from .device_check import (
 )
 from .entity import MAKES
 from .hardware.client import TcpEndpoint
+from .hardware.families import COMMANDABLE, ControllerFamily, family_of
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
 from .region.hub import RegionConfigEntry, device_identifier
@@ -284,6 +286,14 @@ def rtu_schema(default_unit: int) -> vol.Schema:
             **_framing_schema(),
             **_unit_schema(default_unit),
         }
+    )
+
+
+def _with_family(schema: vol.Schema) -> vol.Schema:
+    """`schema` with the generator controller's family, DSE by default."""
+    family = vol.Required(CONF_CONTROLLER_FAMILY, default=ControllerFamily.DSE.value)
+    return schema.extend(
+        {family: _choice((f.value for f in ControllerFamily), "controller_family")}
     )
 
 
@@ -1108,12 +1118,20 @@ class GeneratorSubentryFlow(_DeviceFlow):
         return await self._async_found()
 
     @override
+    def _link_form(self, kind: str, error: str | None = None) -> SubentryFlowResult:
+        # The family is asked with the link: test-before-configure reads
+        # that family's identity and refuses any other kind of controller.
+        schema = tcp_schema if kind == CONNECTION_TCP else rtu_schema
+        return self._form(kind, _with_family(schema(self.default_unit)), error)
+
+    @override
     async def _async_probe(self) -> None:
+        family = family_of(self._link.get(CONF_CONTROLLER_FAMILY))
         self._found = await run_check(
             self._get_entry(),
             self._link,
             probe_settings(self.request_gap),
-            check_generator,
+            generator_check(family),
         )
 
     @override
@@ -1137,20 +1155,28 @@ class GeneratorSubentryFlow(_DeviceFlow):
             CONF_REQUEST_GAP: self.request_gap,
             CONF_MODEL: self._found.identity.model,
             CONF_SERIAL: self._found.identity.serial,
+            CONF_CONTROLLER_FAMILY: self._found.family.value,
         }
 
     @override
     def _unique_id(self) -> str:
-        # The controller, not where it is wired, is the device.
-        return self._found.identity.serial
+        # The controller, not where it is wired, is the device. A family
+        # with no documented serial register is known by where it answers.
+        serial = self._found.identity.serial
+        if serial:
+            return serial
+        family = self._found.family.value
+        return f"{family}@{_address(self._link)}#{self._link[CONF_UNIT_ID]}"
 
     @override
     def _found_placeholders(self) -> dict[str, str]:
         mode = self._found.mode
         return {
             "model": self._found.identity.model,
-            "serial": self._found.identity.serial,
+            "serial": self._found.identity.serial or NOT_READ,
             "mode": NOT_READ if mode is None else _words(mode.name),
+            # Read-only families are said so before they are added.
+            "control": "✓" if self._found.family in COMMANDABLE else "✗",
         }
 
 

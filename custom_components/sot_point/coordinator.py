@@ -16,6 +16,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_CONTROLLER_FAMILY,
     CONF_SERIAL,
     CONF_UNIT_ID,
     DEFAULT_ATS_UNIT_ID,
@@ -31,6 +32,7 @@ from .const import (
 from .hardware.client import ConnectionPool, Endpoint
 from .hardware.devices import DseController, IoModule, TransferSwitch
 from .hardware.errors import HardwareError, SerialMismatchError
+from .hardware.families import family_of, make_controller
 from .hardware.state import GeneratorState, IoState, TransferState
 from .rules.site import SiteState, SiteTracker, Snapshots
 from .settings import (
@@ -145,7 +147,9 @@ class SotPointCoordinator(DataUpdateCoordinator[SiteState]):
         reader: Reader
         if subentry.subentry_type == SUBENTRY_GENERATOR:
             serial = data.get(CONF_SERIAL)
-            reader = DseController(
+            # Subentries made before the family was asked for are DSE.
+            reader = make_controller(
+                family_of(data.get(CONF_CONTROLLER_FAMILY)),
                 connection,
                 int(data.get(CONF_UNIT_ID, DEFAULT_GENERATOR_UNIT_ID)),
                 poll_intervals_from(self.config_entry.options),

@@ -31,7 +31,7 @@ from .hardware.client import (
     ModbusConnection,
     TcpEndpoint,
 )
-from .hardware.devices import DseController, IoModule, TransferSwitch
+from .hardware.devices import IoModule, TransferSwitch
 from .hardware.errors import (
     CorruptResponseError,
     DeviceTimeoutError,
@@ -41,6 +41,12 @@ from .hardware.errors import (
     ModbusExceptionError,
     NotDseControllerError,
     WrongDeviceError,
+)
+from .hardware.families import (
+    ControllerFamily,
+    WrongFamilyError,
+    identify,
+    make_controller,
 )
 from .hardware.profiles.generic_io import IoModuleConfig
 from .hardware.state import ControlMode, DeviceIdentity, IoState, TransferState
@@ -112,6 +118,7 @@ class GeneratorFound:
 
     identity: DeviceIdentity
     mode: ControlMode | None
+    family: ControllerFamily = ControllerFamily.DSE
 
 
 def error_key(err: HardwareError, endpoint: Endpoint) -> str:
@@ -125,6 +132,9 @@ def error_key(err: HardwareError, endpoint: Endpoint) -> str:
         return ERROR_NO_DEVICE if network else ERROR_TIMEOUT
     if isinstance(err, DeviceUnreachableError):
         return ERROR_CANNOT_CONNECT if network else ERROR_SERIAL_PORT_UNUSABLE
+    if isinstance(err, WrongFamilyError):
+        # "not_dse", "not_comap", "not_smartgen": the family the user chose.
+        return f"not_{err.family.value}"
     return _ERROR_KEYS.get(type(err), ERROR_DEVICE_ERROR)
 
 
@@ -190,17 +200,46 @@ async def run_check[T](
         raise DeviceCheckError(error_key(err, endpoint)) from err
 
 
-async def check_generator(connection: ModbusConnection, unit: int) -> GeneratorFound:
-    """Read a DSE controller's identity and one status poll."""
-    controller = DseController(connection, unit)
-    try:
-        identity = await controller.connect()
-    except ModbusExceptionError as err:
-        if err.meaning not in _NOT_THIS_KIND:
-            raise
-        raise NotDseControllerError(str(err)) from err
+async def check_generator(
+    connection: ModbusConnection,
+    unit: int,
+    family: ControllerFamily = ControllerFamily.DSE,
+) -> GeneratorFound:
+    """Read a controller of `family`: its identity and one status poll.
+
+    Another kind of device there raises WrongFamilyError (the flow says the
+    device is not a controller of the chosen family).
+    """
+    controller = make_controller(family, connection, unit)
+    identity = await identify(controller)
     state = await controller.poll()
-    return GeneratorFound(identity, state.mode)
+    return GeneratorFound(identity, state.mode, family)
+
+
+def generator_check(
+    family: ControllerFamily,
+) -> Callable[[ModbusConnection, int], Awaitable[GeneratorFound]]:
+    """A check that reads a controller of `family` once."""
+
+    async def check(connection: ModbusConnection, unit: int) -> GeneratorFound:
+        return await check_generator(connection, unit, family)
+
+    return check
+
+
+async def _search_unit(connection: ModbusConnection, unit: int) -> GeneratorFound:
+    """Try each family's identity at `unit`; the first that reads as one wins.
+
+    Nothing answering at all (a timeout) ends the tries at this unit: the
+    other families would not be heard either.
+    """
+    *others, last = ControllerFamily
+    for family in others:
+        try:
+            return await check_generator(connection, unit, family)
+        except (WrongFamilyError, ModbusExceptionError) as err:
+            LOGGER.debug("Search at unit %s: not %s (%s)", unit, family, err)
+    return await check_generator(connection, unit, last)
 
 
 def io_check(
@@ -246,7 +285,7 @@ async def search_generator(
             for data in group:
                 unit = int(data[CONF_UNIT_ID])
                 try:
-                    return data, await check_generator(connection, unit)
+                    return data, await _search_unit(connection, unit)
                 except DeviceUnreachableError as err:
                     LOGGER.debug("Search at %s: %s", endpoint, err)
                     raise DeviceCheckError(error_key(err, endpoint)) from err

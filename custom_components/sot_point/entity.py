@@ -20,8 +20,14 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
 
-from .const import DOMAIN, SUBENTRY_GENERATOR, SUBENTRY_TRANSFER_SWITCH
+from .const import (
+    CONF_CONTROLLER_FAMILY,
+    DOMAIN,
+    SUBENTRY_GENERATOR,
+    SUBENTRY_TRANSFER_SWITCH,
+)
 from .coordinator import DeviceHandle, SotPointCoordinator, site_device_info
+from .hardware.families import MANUFACTURERS, family_of
 from .rules.site import SiteState
 from .runtime import site_of
 
@@ -112,6 +118,8 @@ def device_info(
         )
     data = own.subentry.data
     manufacturer, model = MAKES.get(own.kind, (None, None))
+    if own.kind == SUBENTRY_GENERATOR:
+        manufacturer = MANUFACTURERS[family_of(data.get(CONF_CONTROLLER_FAMILY))]
     return DeviceInfo(
         identifiers=identifiers,
         translation_key=device.value,

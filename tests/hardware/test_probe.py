@@ -33,6 +33,7 @@ from custom_components.sot_point.hardware.state import (
     StatusFlag,
 )
 from simulator import devices as sim_devices
+from simulator.families import use_family
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
@@ -613,3 +614,39 @@ def test_watch_ignores_flicker_but_not_drift() -> None:
     ]
     gone = shown | {"mains_voltage_l1_n": Unavailable.NOT_AVAILABLE}
     assert changes(shown, gone, "en")[0][2:] == ("230.1 V", "not available")
+
+
+def test_a_smartgen_controller_is_probed_in_words(
+    capsys: pytest.CaptureFixture[str], sim: SimulatedSite
+) -> None:
+    """--profile smartgen reads it as the integration does: mode and engine named."""
+    use_family(sim, "smartgen")
+    unit = str(sim.site.config.units.dse)
+    code, out, _ = _probe(capsys, sim, "--unit", unit, "--profile", "smartgen")
+    assert code == 0
+    shown = _shown(out)
+    assert shown["Control mode"] == "Auto"
+    assert shown["Engine"] == "Stopped"
+    assert "HGM6" in out
+    code, out, _ = _probe(
+        capsys, sim, "--unit", unit, "--profile", "smartgen", "--json"
+    )
+    values = _json(out)["values"]
+    assert values["control_mode"] == {"code": 1, "name": "auto", "text": "Auto"}
+    assert values["engine_state"]["name"] == "stopped"
+
+
+def test_a_comap_controller_is_probed_and_a_wrong_family_is_named(
+    capsys: pytest.CaptureFixture[str], sim: SimulatedSite
+) -> None:
+    use_family(sim, "comap")
+    unit = str(sim.site.config.units.dse)
+    code, out, _ = _probe(capsys, sim, "--unit", unit, "--profile", "comap", "--json")
+    assert code == 0
+    report = _json(out)
+    assert "battery_voltage" in report["values"]
+    assert "control_mode" not in report["values"]  # ComAp gives no fixed register
+    # The DSE profile at a ComAp: it says what it found, and fails.
+    code, out, err = _probe(capsys, sim, "--unit", unit, "--profile", "smartgen")
+    assert code != 0
+    assert "smartgen" in (out + err)

@@ -174,13 +174,19 @@ class ModbusConnection:
             retry=False,
         )
 
-    async def write_coil(self, device_id: int, address: int, value: bool) -> None:
-        """Switch one coil (FC05); idempotent, so a timeout is retried."""
+    async def write_coil(
+        self, device_id: int, address: int, value: bool, *, retry: bool = True
+    ) -> None:
+        """Switch one coil (FC05); a relay is idempotent, so a timeout is retried.
+
+        A controller's remote-control coil is a button press, not a state:
+        `retry=False` sends it once, and the caller verifies instead.
+        """
         await self._request(
             5,
             address,
             lambda client: client.write_coil(address, value, device_id=device_id),
-            retry=True,
+            retry=retry,
         )
 
     async def write_register(self, device_id: int, address: int, value: int) -> None:

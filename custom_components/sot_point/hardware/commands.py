@@ -10,13 +10,19 @@ button is told why in plain words.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 import time
 
 from .devices import DseController
 from .errors import HardwareError, ModbusExceptionError
+from .families import (
+    COMMANDABLE,
+    SmartGenController,
+    controller_family,
+    smartgen_coil,
+)
 from .profiles.dse_gencomm import CONTROL_KEY_ADDRESS, ControlKey, control_words
 from .state import (
     DEFAULT_GENERATOR_LIMITS,
@@ -70,6 +76,7 @@ class RefusalReason(StrEnum):
     COMMAND_IN_FLIGHT = "command_in_flight"
     NOT_SUPPORTED = "not_supported"
     NO_FRESH_READING = "no_fresh_reading"
+    READ_ONLY = "read_only"
 
 
 class CommandRefusedError(HardwareError):
@@ -285,6 +292,7 @@ class CommandRunner:
         write's own error when a write that may have been lost on the way
         back is not followed either.
         """
+        self._refuse_read_only(command)
         if self._lock.locked():
             raise CommandRefusedError(command, RefusalReason.COMMAND_IN_FLIGHT)
         async with self._lock:
@@ -292,10 +300,9 @@ class CommandRunner:
             if on_poll is not None:
                 on_poll(state)
             key = check(command, state, interlocks)
+            send = self._sender(command, key, state)
             try:
-                await self.controller.connection.write_registers(
-                    self.controller.device_id, CONTROL_KEY_ADDRESS, control_words(key)
-                )
+                await send()
             except ModbusExceptionError:
                 raise  # the controller answered, and said no
             except HardwareError as err:
@@ -318,6 +325,7 @@ class CommandRunner:
         For a command that needs others first (a test run off load selects
         Manual, then starts): refused here, nothing at all is sent.
         """
+        self._refuse_read_only(command)
         if self._lock.locked():
             raise CommandRefusedError(command, RefusalReason.COMMAND_IN_FLIGHT)
         async with self._lock:
@@ -325,6 +333,35 @@ class CommandRunner:
             if on_poll is not None:
                 on_poll(state)
             check(command, state, interlocks)
+            self._sender(command, key_for(command, state), state)
+
+    def _refuse_read_only(self, command: Command) -> None:
+        # A family SOT Point only reads: refused before anything is read or sent.
+        family = controller_family(self.controller)
+        if family not in COMMANDABLE:
+            raise CommandRefusedError(command, RefusalReason.READ_ONLY, family.value)
+
+    def _sender(
+        self, command: Command, key: ControlKey, state: GeneratorState
+    ) -> Callable[[], Awaitable[None]]:
+        """The write that carries out `command` on this family's controller.
+
+        Refused (nothing written) when the family documents no way to do it.
+        """
+        controller = self.controller
+        if isinstance(controller, SmartGenController):
+            coil = smartgen_coil(command.value, state.mode)
+            if coil is None:
+                mode = state.mode.name if state.mode else ""
+                raise CommandRefusedError(
+                    command, RefusalReason.NOT_SUPPORTED, f"SmartGen {mode}".strip()
+                )
+            return lambda: controller.connection.write_coil(
+                controller.device_id, coil, True, retry=False
+            )
+        return lambda: controller.connection.write_registers(
+            controller.device_id, CONTROL_KEY_ADDRESS, control_words(key)
+        )
 
     async def _fresh_state(self, command: Command) -> GeneratorState:
         try:

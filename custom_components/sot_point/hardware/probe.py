@@ -34,13 +34,22 @@ from .client import (
     SerialEndpoint,
     TcpEndpoint,
 )
+from .devices import PollIntervals
 from .errors import HardwareError
+from .families import ControllerFamily, identify, make_controller
 from .probe_text import changes, lines, plain, say
 from .probe_words import LANGS, Lang, default_lang
 from .profiles import ats, dse_gencomm as dse, generic_io as io
 from .registers import Block, RegisterSpec, Unavailable, decode_block
 
-PROFILES = ("dse_gencomm", "generic_io", "ats")
+# The other generator families are read the way the integration reads them
+# (hardware/families.py): their documents give no DSE-style page map, and
+# the same reader's GeneratorState is what the technician must see.
+FAMILIES: dict[str, ControllerFamily] = {
+    "comap": ControllerFamily.COMAP,
+    "smartgen": ControllerFamily.SMARTGEN,
+}
+PROFILES = ("dse_gencomm", "generic_io", "ats", *FAMILIES)
 
 
 @dataclass
@@ -106,6 +115,9 @@ async def probe(
     report = ProbeReport(profile, str(endpoint), unit)
     model_code = 0
     try:
+        if profile in FAMILIES:
+            await _probe_family(connection, report, FAMILIES[profile])
+            return report
         if profile == "dse_gencomm":
             model_code = await _identify(connection, report)
             if not report.answered:
@@ -127,6 +139,38 @@ async def probe(
     finally:
         await connection.close()
     return report
+
+
+async def _probe_family(
+    connection: ModbusConnection, report: ProbeReport, family: ControllerFamily
+) -> None:
+    """Identify and poll a ComAp or SmartGen controller once, every group due."""
+    controller = make_controller(
+        family, connection, report.unit, PollIntervals(instruments=0.0, totals=0.0)
+    )
+    try:
+        identity = await identify(controller)
+        report.answered.append("identity")
+        state = await controller.poll()
+    except HardwareError as err:
+        report.failed["identity" if not report.answered else "status"] = str(err)
+        return
+    report.answered.append("status")
+    values: dict[str, Any] = {"model": identity.model}
+    if identity.serial:
+        values["serial_number"] = identity.serial
+    if state.mode is not None:
+        values["control_mode"] = int(state.mode)
+    if state.engine is not None:
+        values["engine_state"] = int(state.engine)
+    values |= {key: _shown(value) for key, value in state.values.items()}
+    if state.alarms is not None:
+        values["alarms"] = {
+            alarm.key: alarm.condition.name.lower()
+            for alarm in state.alarms
+            if alarm.condition.active
+        }
+    report.values |= values
 
 
 async def _identify(connection: ModbusConnection, report: ProbeReport) -> int:
@@ -186,7 +230,8 @@ def _parser() -> argparse.ArgumentParser:
             "dse_gencomm: the generator controller (default); ats: the transfer "
             "switch; generic_io: the I/O module, read at the common module's "
             "addresses (tank loop in µA at input 0, °C x 10 at input 1, relay "
-            "coil 0)"
+            "coil 0); comap: a ComAp InteliLite (read-only); smartgen: a "
+            "SmartGen HGM6100N-class controller"
         ),
     )
     parser.add_argument(
