@@ -65,6 +65,17 @@ def _scrub(value: Any, private: set[str]) -> Any:
     return value
 
 
+def _readiness(entry: SotPointConfigEntry) -> dict[str, Any]:
+    watch = entry.runtime_data.readiness
+    current = watch.current
+    return {
+        "ready": current.ready,
+        "causes": [cause.value for cause in current.causes],
+        "details": dict(current.details),
+        "battery_days": watch.battery.dump(),
+    }
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SotPointConfigEntry
 ) -> dict[str, Any]:
@@ -89,6 +100,12 @@ async def async_get_config_entry_diagnostics(
             },
             # The county uplink: its topics, the connection, the queue on disk.
             "uplink": uplink.diagnostics() if uplink else {"enabled": False},
+            # Why the set is (not) ready, with the battery's daily figures the
+            # trend rests on; the outages that make them rolling.
+            "readiness": _readiness(entry),
+            "rolling_outages": None
+            if entry.runtime_data.rolling is None
+            else entry.runtime_data.rolling.as_data(),
         },
         TO_REDACT,
     )
