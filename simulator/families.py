@@ -82,6 +82,10 @@ class SmartGenDevice:
         self._served = frozenset(
             a for b in self._blocks for a in range(b.address, b.end)
         )
+        # (function, address) of every write that came, accepted or not:
+        # the server's log has no function code, and a test must tell a
+        # remote-coil press (FC05) from a register write to the same address.
+        self.writes: list[tuple[int, int]] = []
 
     def served(self) -> list[ServedRange]:
         """Holding registers (FC03), status coils (FC01), remote coils (FC05)."""
@@ -110,6 +114,7 @@ class SmartGenDevice:
         self, function: int, address: int, values: Sequence[int] | Sequence[bool]
     ) -> ModbusError | None:
         """FC05 remote coils: a press on ON, nothing on OFF."""
+        self.writes.append((function, address))
         if function != FUNCTION_WRITE_COIL:
             return ModbusError.ILLEGAL_FUNCTION
         if address not in _SMARTGEN_KEYS or len(values) != 1:

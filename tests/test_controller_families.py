@@ -221,3 +221,27 @@ async def test_wrong_family_has_its_own_flow_error(
     with pytest.raises(DeviceCheckError) as caught:
         await run_check(entry, link | {"unit_id": 10}, search_settings(0.0), smartgen)
     assert caught.value.key == "not_smartgen"
+
+
+async def test_smartgen_test_run_from_auto_selects_test_then_starts(
+    hass: HomeAssistant, sim: SimulatedSite
+) -> None:
+    """A scheduled test run finds the controller in Auto, where SmartGen has no
+    start coil: the start is judged in the run's own mode (Test), so the run
+    goes ahead: the Test coil, then the Start coil, each once.
+    """
+    entry = await load_site(hass, _entry(sim, ControllerFamily.SMARTGEN))
+    fast_control(entry)
+    await refresh(hass, entry)
+    assert state_of(hass, "sensor.generator_control_mode") == "auto"
+    async with running(sim):
+        await hass.services.async_call(
+            DOMAIN,
+            "start_test_run",
+            {"config_entry_id": entry.entry_id, "duration": 5, "with_load": True},
+            blocking=True,
+        )
+    assert _writes(sim) == [
+        (smartgen_hgm.REMOTE_TEST_MODE, [1]),
+        (smartgen_hgm.REMOTE_START, [1]),
+    ]

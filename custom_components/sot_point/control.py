@@ -336,7 +336,7 @@ class SiteControl:
         """
         # Checked as a start, on a fresh read, before anything is sent: the
         # off-load run would otherwise leave Stop for Manual and then start.
-        await self._check_before_test_run(context)
+        await self._check_before_test_run(with_load, context)
         previous = self._state.test_run_end
         end = dt_util.utcnow() + timedelta(minutes=minutes)
         self._cancel_end_timer()
@@ -365,11 +365,17 @@ class SiteControl:
         ir.async_delete_issue(self.hass, DOMAIN, self._not_ended_issue_id)
         self._arm_test_run_end()
 
-    async def _check_before_test_run(self, context: Context | None) -> None:
+    async def _check_before_test_run(
+        self, with_load: bool, context: Context | None
+    ) -> None:
         controller, _last = self._checked_generator("start_test_run", context)
         runner = self._runner_for(controller)
+        # The start is sent once the run's mode is selected.
+        mode = ControlMode.TEST_ON_LOAD if with_load else ControlMode.MANUAL
         try:
-            await runner.judge(Command.START, self._interlocks(), self._on_poll)
+            await runner.judge(
+                Command.START, self._interlocks(), self._on_poll, in_mode=mode
+            )
         except CommandRefusedError as err:
             raise await self._refusal("start_test_run", err, context) from err
 

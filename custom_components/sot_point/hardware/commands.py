@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 import time
 
@@ -319,11 +319,15 @@ class CommandRunner:
         command: Command,
         interlocks: Interlocks,
         on_poll: Callable[[GeneratorState], None] | None = None,
+        *,
+        in_mode: ControlMode | None = None,
     ) -> None:
         """Read the controller afresh and check `command` without sending it.
 
         For a command that needs others first (a test run off load selects
-        Manual, then starts): refused here, nothing at all is sent.
+        Manual, then starts): refused here, nothing at all is sent. `in_mode`
+        is the mode the command will be sent in, once the others are done: a
+        SmartGen has a start coil in Manual and Test, not in Auto.
         """
         self._refuse_read_only(command)
         if self._lock.locked():
@@ -333,7 +337,8 @@ class CommandRunner:
             if on_poll is not None:
                 on_poll(state)
             check(command, state, interlocks)
-            self._sender(command, key_for(command, state), state)
+            as_sent = state if in_mode is None else replace(state, mode=in_mode)
+            self._sender(command, key_for(command, state), as_sent)
 
     def _refuse_read_only(self, command: Command) -> None:
         # A family SOT Point only reads: refused before anything is read or sent.
