@@ -40,7 +40,13 @@ from .region import (
     start_region_page,
     turn_on_uplink,
 )
-from .setup_site import SITE_NAME, set_up_automations, set_up_dashboard, set_up_site
+from .setup_site import (
+    SITE_NAME,
+    close_store_for_the_night,
+    set_up_automations,
+    set_up_dashboard,
+    set_up_site,
+)
 
 STATE_DIR = REPO / ".demo"
 OFFERS = ("store", "fuel_pump", "warm_room", "phone_charging", "information_point")
@@ -153,6 +159,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         await api.confirm_http_config(config_dir)
         entry_id = await set_up_site(api, args.sim_port)
         await set_up_automations(api, entry_id)
+        await close_store_for_the_night(api, entry_id)
         await set_up_dashboard(api)
         await api.remove_online_integrations()
         token = await _long_lived_token(api)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - opening hours are written with the Swedish dash
 """What a technician does in the UI, done through the same APIs for the demo."""
 
 from __future__ import annotations
@@ -24,6 +25,23 @@ DASHBOARD = REPO / "dashboards" / "sot_point.yaml"
 # stays warm through the storm; a quarter tank (the `fuel_runs_low`
 # scenario) lasts about 5 h, and the heater is shed.
 MINIMUM_AUTONOMY_H = 12
+# The service board (options, Service board): what Kall offers, its pump on
+# the generator's circuit, and the local P4 station for the printed notice
+# (P4 Jämtland's frequency from Teracom's Tåsjö mast; a site enters its own).
+SERVICE_BOARD = {
+    "offered": [
+        "store",
+        "fuel",
+        "cash_withdrawal",
+        "warm_room",
+        "drinking_water",
+        "phone_charging",
+        "toilets",
+    ],
+    "pump_on_generator": True,
+    "stale_hours": 12,
+    "local_radio": "P4 Jämtland 100,8 MHz",
+}
 # What each automation is called in Home Assistant: what it does, in words.
 AUTOMATION_NAMES = {
     "sot_point/reservkraft_vid_stromavbrott.yaml": "Reservkraft vid strömavbrott",
@@ -50,6 +68,7 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
                 "tank_capacity_l": 200,
                 "tank_usable_l": 180,
                 "minimum_autonomy_h": MINIMUM_AUTONOMY_H,
+                "service_board": SERVICE_BOARD,
             }
         ],
     )
@@ -70,6 +89,37 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
     # as a technician would press after adding devices in a hurry.
     await api.post(f"/api/config/config_entries/entry/{entry_id}/reload", {})
     return entry_id
+
+
+async def close_store_for_the_night(api: HomeAssistantApi, entry_id: str) -> None:
+    """The association's evening: the store closes, the rest is said as it is.
+
+    Through `sot_point.set_services`, as a script on a dashboard button would.
+    The warm room is left to its heater and the fuel to the pump's power.
+    """
+    await api.post(
+        "/api/services/sot_point/set_services",
+        {
+            "config_entry_id": entry_id,
+            "services": [
+                {
+                    "service": "store",
+                    "state": "closed",
+                    "note": "Öppnar kl 08",
+                    "hours": "08–20",
+                },
+                {"service": "fuel", "state": "open", "hours": "Dygnet runt"},
+                {
+                    "service": "cash_withdrawal",
+                    "state": "limited",
+                    "note": "Max 2 000 kr",
+                },
+                {"service": "phone_charging", "state": "open", "note": "I värmestugan"},
+                {"service": "drinking_water", "state": "open", "note": "Ta med dunk"},
+                {"service": "toilets", "state": "open"},
+            ],
+        },
+    )
 
 
 async def set_up_automations(api: HomeAssistantApi, entry_id: str) -> None:

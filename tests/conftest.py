@@ -16,8 +16,6 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-# Imported at collection time so this integration, not phacc's own
-# testing_config, is what "custom_components.sot_point" resolves to.
 from custom_components.sot_point.const import (
     CONF_CONNECTION_TYPE,
     CONF_HOST,
@@ -38,6 +36,10 @@ from custom_components.sot_point.const import (
     SUBENTRY_IO_MODULE,
     SUBENTRY_TRANSFER_SWITCH,
 )
+
+# Imported at collection time so this integration, not phacc's own
+# testing_config, is what "custom_components.sot_point" resolves to.
+from custom_components.sot_point.rules.official_info import CONF_OFFICIAL_BASE_URL
 from simulator.server import SimulatedSite
 
 if TYPE_CHECKING:
@@ -168,6 +170,10 @@ def site_entry(
             CONF_OUTAGE_DELAY: 0.0,
             CONF_TANK_CAPACITY: sim.site.config.tank_capacity_l,
             CONF_TANK_USABLE: sim.site.config.tank_capacity_l,
+            # Official information is fetched from where nothing listens:
+            # the tests never reach the internet (test_official_info.py
+            # serves recorded answers).
+            CONF_OFFICIAL_BASE_URL: "http://127.0.0.1:9",
         }
         | (options or {}),
         subentries_data=[subentries[kind] for kind in chosen],

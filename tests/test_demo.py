@@ -198,6 +198,10 @@ def test_storm_on_the_page_and_ctrl_c_leaves_nothing(
     # day, the heater stays on (the relay at the I/O module, not HA's idea).
     relay = [_heater_relay(ports["sim"])]
     assert "reservkraft i drift" in _get(page + "/")
+    # The association closed the store for the night (demo/setup_site.py);
+    # the warm room follows its heater.
+    assert "Öppnar kl 08" in _get(page + "/")
+    assert "Följer värmen och temperaturen i rummet." in _get(page + "/")
     # The blueprints' automations, with no phone in the demo, tell the
     # association in Home Assistant itself.
     # The automation may write its message a moment after the page changes:

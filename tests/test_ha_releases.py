@@ -49,8 +49,10 @@ MODE = "select.generator_mode"
 # warm room (the I/O module), transfer switch, mains and fuel tank.
 DEVICES = {"site", "generator", "warm_room", "transfer_switch", "mains", "tank"}
 # Every entity the demo's site (controller, I/O module with its three inputs,
-# separate transfer switch) has in the entity registry, disabled ones included.
-ENTITIES = 79
+# separate transfer switch) has in the entity registry, disabled ones included:
+# 81, and a state, a note and opening hours for each of the seven services
+# its board offers.
+ENTITIES = 81 + 7 * 3
 BLUEPRINTS = {
     "sot_point/reservkraft_vid_stromavbrott.yaml",
     "sot_point/varmestuga.yaml",

@@ -47,10 +47,10 @@ async def _next_status(client: MockHAClientWebSocket) -> dict[str, Any]:
 async def test_first_status_describes_the_site(
     hass: HomeAssistant, site: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
-    """The status object comes at once: schema 1, the site, its figures."""
+    """The status object comes at once: schema 2, the site, its figures."""
     client = await hass_ws_client(hass)
     _, status = await _subscribe(client)
-    assert status["schema"] == 1
+    assert status["schema"] == 2
     assert status["site"] == "SOT-punkt Kall"
     assert status["mode"] == "normal"
     assert status["reachable"] is True

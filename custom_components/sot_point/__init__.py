@@ -20,6 +20,7 @@ from .region.setup import async_setup_region, async_unload_region
 from .repairs import SiteRepairs, async_remove_issues
 from .rules.region import is_region
 from .runtime import SotPointConfigEntry, async_build_site
+from .service_board_entities import async_setup_service_board_services
 from .services import async_setup_services
 from .site_readiness import SiteReadiness
 from .site_watch import SiteWatch
@@ -31,6 +32,7 @@ PLATFORMS: list[Platform] = [
     Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.TEXT,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -39,6 +41,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the site services once, whatever sites there are."""
     async_setup_services(hass)
     async_setup_notice_services(hass)
+    async_setup_service_board_services(hass)
     async_setup_websocket(hass)
     async_register_export_view(hass)
     async_register_region_report_view(hass)

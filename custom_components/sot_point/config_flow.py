@@ -149,6 +149,11 @@ from .rules.region import (
     is_region,
     region_options_error,
 )
+from .rules.services_board import (
+    CONF_SERVICE_BOARD,
+    board_as_stored,
+    board_section,
+)
 from .rules.uplink import (
     CONF_COUNTY,
     CONF_ENABLED,
@@ -166,6 +171,7 @@ from .rules.uplink import (
     uplink_section,
     uplink_settings,
 )
+from .service_board import SERVICE_BOARD_SCHEMA, board_form_errors
 from .settings import endpoint_from, io_config_from
 from .sms_answers import (
     CONF_ON_CALL,
@@ -400,6 +406,9 @@ OPTIONS_SCHEMA = vol.Schema(
         ),
         vol.Required(CONF_UPLINK, default=dict): section(
             UPLINK_SCHEMA, {"collapsed": True}
+        ),
+        vol.Required(CONF_SERVICE_BOARD, default=dict): section(
+            SERVICE_BOARD_SCHEMA, {"collapsed": True}
         ),
     }
 )
@@ -792,6 +801,8 @@ class SotPointOptionsFlow(OptionsFlow):
                     self.hass, self.config_entry, uplink
                 )
             errors |= _options_errors(user_input)
+            board = user_input.get(CONF_SERVICE_BOARD) or {}
+            errors |= board_form_errors(board)
             if not errors:
                 data = {**self.config_entry.options, **user_input}
                 if CONF_OUTSIDE_TEMPERATURE not in user_input:
@@ -804,12 +815,17 @@ class SotPointOptionsFlow(OptionsFlow):
                 data.pop(CONF_UPLINK, None)
                 if stored := uplink_as_stored(uplink):
                     data[CONF_UPLINK] = stored
+                # Nor a service board with nothing offered or set.
+                data.pop(CONF_SERVICE_BOARD, None)
+                if stored := board_as_stored(board):
+                    data[CONF_SERVICE_BOARD] = stored
                 return self.async_create_entry(data=data)
         values = user_input or {
             **DEFAULT_OPTIONS,
             **self.config_entry.options,
             CONF_UPLINK: uplink_section(self.config_entry.options)
             or {CONF_SITE_ID: suggested_site_id(self.config_entry.title)},
+            CONF_SERVICE_BOARD: board_section(self.config_entry.options),
         }
         return self.async_show_form(
             step_id="init",

@@ -37,12 +37,20 @@ from .fuel_memory import FuelMemory
 from .hardware.client import ConnectionPool
 from .journal import Journal, RecordKind
 from .notice_board import NoticeBoard
+from .official_info import OfficialInfo
+from .rules.official_info import (
+    CONF_OFFICIAL_BASE_URL,
+    DEFAULT_BASE_URL,
+    Area,
+    official_area,
+)
 from .rules.readiness import ReadinessWatch
 from .rules.region import is_region
 from .rules.rolling import Rolling
 from .rules.status import build_status
-from .rules.uplink import uplink_settings
+from .rules.uplink import site_location, uplink_settings
 from .safety_store import SafetyStore
+from .service_board import ServiceBoard, site_now
 from .settings import readiness_settings_from
 from .sms_answers import SmsAnswers
 from .uplink import Uplink
@@ -71,9 +79,13 @@ class SotPointData:
     # The site's status object (rules/status.py) as of now: the one builder
     # the info page's subscription, SMS STATUS and the uplink all read.
     status: Callable[[], dict[str, Any]]
+    # The service board: what the association set, and the page shows.
+    services: ServiceBoard
     pool: ConnectionPool = field(default_factory=ConnectionPool)
     # The county uplink over MQTT, when the site's options turn it on.
     uplink: Uplink | None = None
+    # Krisinformation's items, when the site's county and municipality are set.
+    official: OfficialInfo | None = None
     # Cold readiness and rolling outages as of the last state, kept here by
     # the site's watches (site_readiness.py, site_watch.py) for the entities.
     readiness: ReadinessWatch = field(default_factory=ReadinessWatch)
@@ -225,6 +237,13 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         coordinator.async_set_unanswered()
     notices = NoticeBoard(hass, entry.entry_id)
     await notices.async_load()
+    services = ServiceBoard(hass, entry.entry_id, entry.options)
+    await services.async_load()
+    # A service set by hand reaches the entities, the info page and the
+    # uplink at once, not with the next poll.
+    entry.async_on_unload(
+        services.async_add_listener(coordinator.async_update_listeners)
+    )
     english_names: dict[str, str] = {}
     for category in ("device", "entity"):
         english_names |= await async_get_translations(hass, "en", category, {DOMAIN})
@@ -234,6 +253,12 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
     # Assistant was down, now.
     control.async_resume()
 
+    official: OfficialInfo | None = None
+    if (area := _official_area(hass, entry)) is not None:
+        base_url = entry.options.get(CONF_OFFICIAL_BASE_URL) or DEFAULT_BASE_URL
+        official = OfficialInfo(hass, entry, area, base_url)
+        await official.async_load()
+
     def status() -> dict[str, Any]:
         outage = journal.last_ended_outage
         return build_status(
@@ -242,11 +267,17 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
             notices.active(),
             reachable=coordinator.last_update_success,
             last_outage=outage.data if outage is not None else None,
+            services=[s.as_dict() for s in services.shown(site_now(coordinator))],
+            local_radio=services.settings.local_radio,
+            official=official.status() if official is not None else None,
         )
 
     answers = SmsAnswers(hass, entry.entry_id, entry.options, journal, status)
     await answers.async_load()
     entry.async_on_unload(answers.async_start())
+    if official is not None:
+        # In the background: setup never waits for the internet.
+        entry.async_on_unload(official.async_start())
     if uplink is not None:
         uplink.async_start(coordinator, notices, status)
         entry.async_on_unload(uplink.async_stop)
@@ -259,7 +290,15 @@ async def async_build_site(hass: HomeAssistant, entry: ConfigEntry) -> SotPointD
         english_names=english_names,
         answers=answers,
         status=status,
+        services=services,
         pool=pool,
         uplink=uplink,
+        official=official,
         readiness=ReadinessWatch(readiness_settings_from(entry.options)),
     )
+
+
+def _official_area(hass: HomeAssistant, entry: ConfigEntry) -> Area | None:
+    """The site's county and municipality (the uplink's), and its place."""
+    place = site_location((hass.config.latitude, hass.config.longitude))
+    return official_area(entry.options, place)

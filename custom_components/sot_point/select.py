@@ -1,4 +1,8 @@
-"""The controller's mode as a select: Stop, Auto, Manual, Test on load."""
+"""Selects: the controller's mode (Stop, Auto, Manual, Test on load).
+
+And each offered service's state, whose entities are
+service_board_entities.py's.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from .hardware.commands import MODE_COMMANDS
 from .rules.site import SiteState
 from .rules.words import word
 from .runtime import SotPointConfigEntry, site_of
+from .service_board_entities import async_add_service_selects
 
 PARALLEL_UPDATES = 1
 
@@ -38,13 +43,14 @@ async def async_setup_entry(
     entry: SotPointConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the mode select when the site has a generator."""
+    """Add the mode select when the site has a generator; the services' states."""
     add_entities_by_source(
         entry.runtime_data.coordinator,
         async_add_entities,
         [MODE_SELECT],
         SotPointModeSelect,
     )
+    async_add_service_selects(entry, async_add_entities)
 
 
 class SotPointModeSelect(SotPointEntity, SelectEntity):

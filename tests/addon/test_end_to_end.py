@@ -47,7 +47,7 @@ async def test_page_changes_when_the_mains_fails(
     assert "Waiting for backup power" in english
     async with running.session.get(running.url + "/status.json") as response:
         status = await response.json()
-    assert status["schema"] == 1
+    assert status["schema"] == 2
     assert status["mains_available"] is False
     assert status["outage_started"] is not None
     _, feed, _ = await running.get("/feed.atom")

@@ -241,7 +241,7 @@ async def test_small_changes_wait_for_the_minute(
 async def test_bad_status_is_ignored(start_app: Start) -> None:
     """A status of an unknown schema leaves the page as it was."""
     running = await start_app(status_object())
-    running.app.on_status({"schema": 2, "site": "?"})
+    running.app.on_status({"schema": 3, "site": "?"})
     _, page, _ = await running.get("/")
     assert "reservkraft i drift" in page
 

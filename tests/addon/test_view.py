@@ -175,11 +175,14 @@ def test_time_and_number_formats() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        {"schema": 2, "site": "x"},
+        {"schema": 3, "site": "x"},
+        {"schema": True, "site": "x"},
         {"schema": 1},
         {"schema": 1, "site": "x", "mode": "exploded"},
         {"schema": 1, "site": "x", "updated": "yesterday"},
         {"schema": 1, "site": "x", "notices": [{"id": "1"}]},
+        {"schema": 2, "site": "x", "services": [{"key": "store", "state": "shut"}]},
+        {"schema": 2, "site": "x", "services": {"store": "open"}},
     ],
 )
 def test_malformed_status_is_refused_whole(raw: dict[str, Any]) -> None:

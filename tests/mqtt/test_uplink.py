@@ -172,7 +172,7 @@ async def test_status_arrives_retained_without_personal_data(  # noqa: PLR0917
 
     assert status.retain
     body = status.json()
-    assert body["schema"] == 1
+    assert body["schema"] == 2
     assert body["site"] == "SOT-punkt Kall"
     assert body["reachable"] is True
     assert body["mode"] == "normal"

@@ -452,7 +452,7 @@ async def test_bad_input_is_refused_with_reasons_and_never_shown(
     ahead = now + timedelta(hours=2)
     bad: list[tuple[str, Any]] = [
         ("status", status_message(sent=now, **worse, padding="x" * MAX_PAYLOAD_BYTES)),
-        ("status", status_message(sent=now, **worse, schema=2)),
+        ("status", status_message(sent=now, **worse, schema=99)),
         ("status", b"{this is not json"),
         ("status", status_message(sent=now, **worse, site_id="borgvattnet")),
         ("status", status_message(sent=ahead, **worse)),

@@ -90,6 +90,17 @@ def test_a_real_status_and_event_are_taken() -> None:
     assert read_availability(b"offline") is False
 
 
+def test_a_site_not_yet_updated_sends_schema_1_and_is_taken() -> None:
+    """Schema 2 added the service board; a site still on 1 stays on the map."""
+    old = {
+        key: value
+        for key, value in status_message().items()
+        if key not in ("services", "local_radio")
+    } | {"schema": 1}
+    assert read_status(STATUS_TOPIC, _bytes(old), "23", retained=False, received=NOW)
+    assert status_message()["schema"] == 2
+
+
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
@@ -97,7 +108,7 @@ def test_a_real_status_and_event_are_taken() -> None:
         (b"{not json", Reason.NOT_JSON),
         (b"\xff\xfe", Reason.NOT_JSON),
         (b"[1, 2]", Reason.NOT_OBJECT),
-        (_bytes(status_message(schema=2)), Reason.WRONG_SCHEMA),
+        (_bytes(status_message(schema=99)), Reason.WRONG_SCHEMA),
         (_bytes(status_message(schema=True)), Reason.WRONG_SCHEMA),
         (_bytes(status_message(site=None)), Reason.MISSING_FIELDS),
         (_bytes(status_message(uplink=None)), Reason.MISSING_FIELDS),

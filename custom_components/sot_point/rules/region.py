@@ -36,7 +36,7 @@ import re
 from typing import Any, Final
 
 from .records import parse_time
-from .site import STATUS_SCHEMA_VERSION, SiteMode
+from .site import READABLE_STATUS_SCHEMAS, SiteMode
 from .uplink import (
     AVAILABLE,
     CONF_COUNTY,
@@ -277,11 +277,12 @@ def _excerpt(payload: bytes) -> str:
     return repr(payload[:40].decode("utf-8", "replace"))
 
 
-def _check_schema(message: Mapping[str, Any], version: int) -> None:
+def _check_schema(message: Mapping[str, Any], *versions: int) -> None:
     schema = message.get("schema")
     # JSON's true is Python's True, which equals 1.
-    if type(schema) is not int or schema != version:
-        detail = f"schema {schema!r}, this region reads {version}"
+    if type(schema) is not int or schema not in versions:
+        read = " or ".join(str(version) for version in versions)
+        detail = f"schema {schema!r}, this region reads {read}"
         raise RefusedError(Reason.WRONG_SCHEMA, detail)
 
 
@@ -336,7 +337,8 @@ def read_status(
 ) -> dict[str, Any]:
     """A site's status message (docs/mqtt.md), checked; RefusedError if not."""
     status = _object(payload)
-    _check_schema(status, STATUS_SCHEMA_VERSION)
+    # A site not yet updated still sends schema 1, whose keys 2 keeps.
+    _check_schema(status, *READABLE_STATUS_SCHEMAS)
     uplink = status.get("uplink")
     if not isinstance(uplink, dict):
         raise RefusedError(Reason.MISSING_FIELDS, "uplink")

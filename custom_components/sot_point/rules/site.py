@@ -26,7 +26,10 @@ from ..hardware.state import (
     TransferState,
 )
 
-STATUS_SCHEMA_VERSION = 1
+# 2 added the service board (`services`) and `local_radio` (docs/status.md);
+# readers of the status read 1 as well.
+STATUS_SCHEMA_VERSION = 2
+READABLE_STATUS_SCHEMAS = (1, 2)
 # Below this much current on all three phases we cannot tell which side feeds
 # the load; a store's fridges alone draw far more.
 _CURRENT_THRESHOLD_A = 0.5

@@ -29,6 +29,9 @@ def build_status(
     *,
     reachable: bool,
     last_outage: Mapping[str, Any] | None = None,
+    services: Sequence[Mapping[str, Any]] = (),
+    local_radio: str | None = None,
+    official: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The status object of one site.
 
@@ -37,6 +40,10 @@ def build_status(
     `last_outage` is the data of the journal's last ended `outage` record:
     its figures are copied as the journal has them, never worked out again,
     so the page says what the logbook and the notifications say.
+    `services` is the service board (rules/services_board.py, `Shown.as_dict`)
+    and `local_radio` the local P4 station, both from the site's options.
+    `official` is what the authorities say (rules/official_info.py), None
+    when the site has no county and municipality set.
     """
     status: dict[str, Any] = {
         "schema": STATUS_SCHEMA_VERSION,
@@ -52,6 +59,9 @@ def build_status(
         "warm_room": _warm_room(state),
         "last_outage": _last_outage(last_outage),
         "notices": [notice.as_dict() for notice in notices],
+        "services": [dict(service) for service in services],
+        "local_radio": local_radio,
+        "official": dict(official) if official is not None else None,
     }
     return status
 

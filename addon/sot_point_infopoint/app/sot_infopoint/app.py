@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import gc
 import json
@@ -22,11 +23,13 @@ from typing import Any, ClassVar, Final
 from aiohttp import web
 
 from .admin import admin
+from .cap import CapMemory, cap_feed, place_of
 from .client import SITE_COMMAND, ConnectionState, HomeAssistantClient
 from .feed import feed
 from .history import Event, merged, new_events
 from .notice import NOTICE_CSS, notice
-from .render import BASE_CSS, KIOSK_CSS, csp_hash, kiosk, page
+from .official import official_view
+from .render import BASE_CSS, KIOSK_CSS, KIOSK_REFRESH_S, csp_hash, kiosk, page
 from .server import (
     INGRESS_ROUTES,
     PUBLIC_ROUTES,
@@ -63,6 +66,7 @@ def _important(before: SiteStatus | None, after: SiteStatus) -> bool:
         before.mode != after.mode
         or before.outage_started != after.outage_started
         or before.notices != after.notices
+        or before.services != after.services
         or before.reachable != after.reachable
     )
 
@@ -93,6 +97,8 @@ class Infopoint:
         self.clock = clock
         self.pages = PageServer(settings.options.language)
         self._file = StateFile(settings.data_dir, self.state_file)
+        # The CAP alerts' identifiers, kept across restarts (cap.py).
+        self.cap_memory = CapMemory(settings.data_dir)
         self._raw: dict[str, Any] | None = None
         self.status: SiteStatus | None = None
         self.events: list[Event] = []
@@ -124,6 +130,7 @@ class Infopoint:
         """Take up the state saved before the last stop."""
         saved = self._file.load()
         self.events = saved.events
+        self.cap_memory.load()
         if saved.status is None:
             return
         try:
@@ -169,9 +176,17 @@ class Infopoint:
         site = self.status.site if self.status else "SOT-punkt"
         cache: dict[tuple[str, str], Prepared] = {}
         for lang in LANGUAGES:
-            view = build_view(self.status, options, now, lang)
+            view = replace(
+                build_view(self.status, options, now, lang),
+                official=official_view(self._raw, now, lang),
+            )
             cache["page", lang] = prepare(page(view), HTML, style_hash=_PAGE_HASH)
-            cache["kiosk", lang] = prepare(kiosk(view), HTML, style_hash=_KIOSK_HASH)
+            cache["kiosk", lang] = prepare(
+                kiosk(view),
+                HTML,
+                style_hash=_KIOSK_HASH,
+                extra={"Refresh": str(KIOSK_REFRESH_S)},
+            )
             cache["feed", lang] = prepare(
                 feed(
                     site,
@@ -184,9 +199,19 @@ class Infopoint:
                 "application/atom+xml; charset=utf-8",
             )
         cache["notice", ""] = prepare(
-            notice(site, options, now), HTML, style_hash=_NOTICE_HASH
+            notice(site, options, now, self.status), HTML, style_hash=_NOTICE_HASH
         )
         cache["status", ""] = self._status_json()
+        cache["cap", ""] = prepare(
+            cap_feed(
+                self.status,
+                self.cap_memory,
+                now,
+                public_url=options.public_url,
+                place=place_of(self._raw),
+            ),
+            "application/atom+xml; charset=utf-8",
+        )
         cache["healthz", ""] = self._healthz(now)
         self.pages.replace(cache)
 

@@ -2,9 +2,11 @@
 
 It tells what the site offers, how to reach the page (the Wi-Fi network's
 name and a QR code of the page's address, made here with segno as inline
-SVG, so printing needs nothing from outside) and the emergency numbers. It
-says nothing about the present situation: paper does not update. Swedish
-first, English below it, on the same sheet.
+SVG, so printing needs nothing from outside), the emergency numbers and the
+local P4 station. With a service board (status schema 2) it lists each
+service with its opening hours and its state when printed, saying so: paper
+does not update, and the page has the state now. Swedish first, English
+below it, on the same sheet.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Final
 
 import segno
 
-from .render import BASE_CSS, emergency, head
+from .render import BASE_CSS, emergency, head, service_list
 from .settings import Options
+from .status import SiteStatus
 from .texts import Lang, date_time, text
+from .view import BannerKind, banner_kind, services
 
 NOTICE_CSS: Final = BASE_CSS + (
     "@page{size:A4;margin:14mm}"
@@ -80,12 +84,31 @@ def _qr_block(options: Options, lang: Lang, *, with_code: bool) -> str:
     return f'<div class="qr">{code}<div>{_how_to_read(options, lang)}</div></div>'
 
 
-def _part(options: Options, lang: Lang, *, with_code: bool) -> str:
-    """One language's half of the sheet (one QR code on the sheet is enough)."""
+def _board(status: SiteStatus, now: datetime, lang: Lang) -> str:
+    kind: BannerKind = banner_kind(status)[0]
+    lines = services(status, Options(offers=()), kind, lang, now)
+    printed = text(lang, "notice_board", time=date_time(now, lang))
     return (
-        _offers(options, lang)
+        f"<p>{escape(text(lang, 'notice_offers'))}</p>"
+        + service_list(lines, lang)
+        + f'<p class="muted">{escape(printed)}</p>'
+    )
+
+
+def _part(
+    options: Options,
+    status: SiteStatus | None,
+    now: datetime,
+    lang: Lang,
+    *,
+    with_code: bool,
+) -> str:
+    """One language's half of the sheet (one QR code on the sheet is enough)."""
+    has_board = status is not None and bool(status.services)
+    return (
+        (_board(status, now, lang) if status and has_board else _offers(options, lang))
         + _qr_block(options, lang, with_code=with_code)
-        + emergency(lang)
+        + emergency(lang, status.local_radio if status else None)
     )
 
 
@@ -94,7 +117,9 @@ def _printed(now: datetime) -> str:
     return f'<footer><p class="muted">{escape(printed)}</p></footer>'
 
 
-def notice(site: str, options: Options, now: datetime) -> str:
+def notice(
+    site: str, options: Options, now: datetime, status: SiteStatus | None = None
+) -> str:
     """The whole A4 sheet, Swedish then English."""
     return (
         head("sv", text("sv", "notice_title", site=site), NOTICE_CSS)
@@ -102,11 +127,11 @@ def notice(site: str, options: Options, now: datetime) -> str:
         + f'<p class="site">{escape(site)}</p>'
         + f"<h1>{escape(text('sv', 'notice_heading'))}</h1>"
         + f'<p class="lead">{escape(text("sv", "intro"))}</p>'
-        + _part(options, "sv", with_code=True)
+        + _part(options, status, now, "sv", with_code=True)
         + '<div class="en" lang="en">'
         + f"<h2>{escape(text('en', 'notice_heading'))}</h2>"
         + f'<p class="lead">{escape(text("en", "intro"))}</p>'
-        + _part(options, "en", with_code=False)
+        + _part(options, status, now, "en", with_code=False)
         + "</div></main>"
         + _printed(now)
         + "</body></html>"

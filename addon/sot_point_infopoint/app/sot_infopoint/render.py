@@ -15,6 +15,7 @@ import hashlib
 from html import escape
 from typing import Final
 
+from .official import official_section
 from .texts import Lang, other, text
 from .view import BannerKind, NoticeLine, Power, ServiceLine, View
 
@@ -119,12 +120,28 @@ def _banner(view: View) -> str:
     )
 
 
-def _service(line: ServiceLine) -> str:
-    extra = f'<span class="x">{escape(line.extra)}</span>' if line.extra else ""
+def _service(line: ServiceLine, lang: Lang) -> str:
+    details = "".join(
+        f'<span class="x">{escape(detail)}</span>'
+        for detail in (line.extra, line.hours)
+        if detail
+    )
+    if line.note:
+        note_lang = (
+            f' lang="{line.note_lang}"' if line.note_lang not in (None, lang) else ""
+        )
+        details += f'<span class="x"{note_lang}>{escape(line.note)}</span>'
+    if line.follows:
+        details += f'<span class="x">{escape(line.follows)}</span>'
     return (
         f'<li><span class="n">{escape(line.name)}</span>'
-        f'<span class="st s-{line.power}">{escape(line.state)}</span>{extra}</li>'
+        f'<span class="st s-{line.power}">{escape(line.state)}</span>{details}</li>'
     )
+
+
+def service_list(lines: Iterable[ServiceLine], lang: Lang) -> str:
+    """The services as a list, each with its state in words."""
+    return f'<ul class="svc">{"".join(_service(line, lang) for line in lines)}</ul>'
 
 
 def _section(ident: str, heading: str, body: str) -> str:
@@ -137,9 +154,10 @@ def _section(ident: str, heading: str, body: str) -> str:
 def _services(view: View) -> str:
     if not view.services:
         return ""
-    items = "".join(_service(line) for line in view.services)
     return _section(
-        "works", text(view.lang, "works_heading"), f'<ul class="svc">{items}</ul>'
+        "works",
+        text(view.lang, "works_heading"),
+        service_list(view.services, view.lang),
     )
 
 
@@ -175,7 +193,7 @@ def _call(lang: Lang, key: str, number: str) -> str:
     return f"<li>{escape(text(lang, key, number='{number}')).format(number=link)}</li>"
 
 
-def emergency(lang: Lang) -> str:
+def emergency(lang: Lang, radio: str | None = None) -> str:
     calls = "".join(
         _call(lang, key, number)
         for key, number in (
@@ -184,7 +202,10 @@ def emergency(lang: Lang) -> str:
             ("call_11313", "113 13"),
         )
     )
-    body = f'<ul class="calls">{calls}</ul><p>{escape(text(lang, "radio_p4"))}</p>'
+    listen = (
+        text(lang, "radio_p4_local", radio=radio) if radio else text(lang, "radio_p4")
+    )
+    body = f'<ul class="calls">{calls}</ul><p>{escape(listen)}</p>'
     return _section("emergency", text(lang, "emergency_heading"), body)
 
 
@@ -221,8 +242,9 @@ def page(view: View) -> str:
         + "<main>"
         + _services(view)
         + _notices(view)
+        + official_section(view.official, lang, links=True)
         + _fuel(view)
-        + emergency(lang)
+        + emergency(lang, view.radio)
         + "</main>"
         + _footer(view, links)
         + "</body></html>"
@@ -232,10 +254,12 @@ def page(view: View) -> str:
 def kiosk(view: View) -> str:
     """The store's screen: large type, refreshes itself, no links to follow."""
     lang = view.lang
-    refresh = f'<meta http-equiv="refresh" content="{KIOSK_REFRESH_S}">'
+    # It reloads by the HTTP Refresh header (app.py), not a <meta> refresh:
+    # the screen is unattended, and a reader who wants to take their time
+    # has the page, which never reloads by itself.
     muted = f'<span class="muted">{escape(text(lang, "kiosk_refresh"))}</span>'
     return (
-        head(lang, text(lang, "kiosk_title", site=view.site), KIOSK_CSS, refresh)
+        head(lang, text(lang, "kiosk_title", site=view.site), KIOSK_CSS)
         + "<body>"
         + _banner(view)
         + '<main class="cols"><div>'
@@ -243,7 +267,8 @@ def kiosk(view: View) -> str:
         + _fuel(view)
         + "</div><div>"
         + _notices(view)
-        + emergency(lang)
+        + official_section(view.official, lang, links=False)
+        + emergency(lang, view.radio)
         + "</div></main>"
         + _footer(view, (muted,))
         + "</body></html>"

@@ -63,6 +63,7 @@ PUBLIC_ROUTES: Final[dict[str, tuple[str, Language]]] = {
     "/notice": ("notice", Language.NONE),
     "/status.json": ("status", Language.NONE),
     "/feed.atom": ("feed", Language.NEGOTIATED),
+    "/cap.xml": ("cap", Language.NONE),
     "/healthz": ("healthz", Language.NONE),
 }
 # Under ingress the admin page is "/", the resident's page moves to "/page".

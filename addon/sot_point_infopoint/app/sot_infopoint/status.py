@@ -1,8 +1,10 @@
-"""The site's status object (schema 1, docs/status.md), read into typed values.
+"""The site's status object (schema 1 or 2, docs/status.md), read into typed values.
 
 The raw object is kept as it came for `/status.json`; the page reads these
 typed values. Anything malformed is refused as a whole with `StatusError`
-rather than half-shown: the page then keeps the last good state.
+rather than half-shown: the page then keeps the last good state. Schema 2
+added the service board; an object of schema 1 has none (`services` None),
+and the page lists what the add-on's options offer, as it did.
 """
 
 from __future__ import annotations
@@ -14,7 +16,22 @@ from enum import StrEnum
 import math
 from typing import Any
 
-SCHEMA = 1
+SCHEMAS = (1, 2)
+# The services of the board the page knows how to name (docs/status.md); a
+# newer integration's other services are left out rather than shown bare.
+BOARD_SERVICES = (
+    "store",
+    "fuel",
+    "cash_withdrawal",
+    "parcels",
+    "pharmacy_pickup",
+    "warm_room",
+    "drinking_water",
+    "phone_charging",
+    "toilets",
+    "shower",
+    "wifi",
+)
 
 
 class StatusError(ValueError):
@@ -54,6 +71,37 @@ class Notice:
     expires: datetime | None
 
 
+class ServiceState(StrEnum):
+    """Whether a service of the board can be used now."""
+
+    OPEN = "open"
+    LIMITED = "limited"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+class Source(StrEnum):
+    """Who decided a service's state."""
+
+    MANUAL = "manual"
+    HEATER = "heater"
+    PUMP_POWER = "pump_power"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One service of the board."""
+
+    key: str
+    state: ServiceState
+    source: Source
+    note: str | None
+    hours: str | None
+    since: datetime | None
+    updated: datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class Fuel:
     """The tank; None where the site does not know."""
@@ -77,10 +125,13 @@ class SiteStatus:
     fuel: Fuel
     room_temperature_c: float | None
     notices: tuple[Notice, ...]
+    # None: a schema 1 object, which has no board.
+    services: tuple[Service, ...] | None = None
+    local_radio: str | None = None
 
 
 def parse_status(raw: object) -> SiteStatus:
-    """Read a status object; StatusError when it is not schema 1 or malformed.
+    """Read a status object; StatusError when it is not schema 1 or 2, or malformed.
 
     Any JSON value may come in (a message is only as good as its sender);
     nothing but StatusError leaves this function.
@@ -88,8 +139,10 @@ def parse_status(raw: object) -> SiteStatus:
     if not isinstance(raw, Mapping):
         msg = f"a status object must be an object, not {type(raw).__name__}"
         raise StatusError(msg)
-    if raw.get("schema") != SCHEMA:
-        msg = f"status schema {raw.get('schema')!r}, this app reads {SCHEMA}"
+    schema = raw.get("schema")
+    # JSON's true is Python's True, which equals 1.
+    if type(schema) is not int or schema not in SCHEMAS:
+        msg = f"status schema {schema!r}, this app reads 1 or 2"
         raise StatusError(msg)
     try:
         return _parse(raw)
@@ -124,7 +177,35 @@ def _parse(raw: Mapping[str, Any]) -> SiteStatus:
         fuel=Fuel(_number(fuel.get("litres")), _number(fuel.get("autonomy_h"))),
         room_temperature_c=_number(room.get("temperature_c")),
         notices=tuple(_notice(n) for n in _list(raw.get("notices"), "notices")),
+        services=_services(raw) if raw["schema"] >= 2 else None,
+        local_radio=_optional_text(raw.get("local_radio")),
     )
+
+
+def _services(raw: Mapping[str, Any]) -> tuple[Service, ...]:
+    found = [_object(s, "a service") for s in _list(raw.get("services"), "services")]
+    return tuple(_service(s) for s in found if s.get("key") in BOARD_SERVICES)
+
+
+def _service(raw: Mapping[str, Any]) -> Service:
+    return Service(
+        key=str(raw["key"]),
+        state=ServiceState(raw.get("state", "unknown")),
+        source=Source(raw.get("source", "manual")),
+        note=_optional_text(raw.get("note")),
+        hours=_optional_text(raw.get("hours")),
+        since=_time(raw.get("since")),
+        updated=_time(raw.get("updated")),
+    )
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        msg = f"a text, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value.strip() or None
 
 
 def _list(value: Any, name: str) -> list[Any]:

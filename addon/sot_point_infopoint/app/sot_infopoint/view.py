@@ -12,8 +12,17 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+from .official import Official
 from .settings import Options
-from .status import Importance, Mode, Notice, SiteStatus
+from .status import (
+    Importance,
+    Mode,
+    Notice,
+    Service,
+    ServiceState,
+    SiteStatus,
+    Source,
+)
 from .texts import Lang, age, duration, hours, local_time, temperature, text
 
 # Older than this, the page says its data may be out of date: the integration
@@ -52,12 +61,22 @@ class Banner:
 
 @dataclass(frozen=True, slots=True)
 class ServiceLine:
-    """One thing the site offers and whether it works now."""
+    """One thing the site offers and whether it works now.
+
+    Without a service board (schema 1) whether it works follows the power;
+    with one, the association's or the site's state of each service, with
+    its note (as the association wrote it, in `note_lang`), its opening
+    hours and, where the site decides it, what it follows.
+    """
 
     name: str
     power: Power
     state: str
     extra: str | None = None
+    hours: str | None = None
+    note: str | None = None
+    note_lang: Lang | None = None
+    follows: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +102,10 @@ class View:
     fuel: str | None
     updated: str
     stale: bool
+    # The local P4 station from the site's options, for the emergency part.
+    radio: str | None = None
+    # What the authorities say (official.py); None: the site fetches nothing.
+    official: Official | None = None
 
 
 _BANNERS: Final[dict[Mode, tuple[BannerKind, str]]] = {
@@ -137,31 +160,86 @@ def banner(status: SiteStatus | None, now: datetime, lang: Lang) -> Banner:
     return Banner(kind, text(lang, key), detail)
 
 
+_BOARD_POWER: Final[dict[ServiceState, Power]] = {
+    ServiceState.OPEN: Power.WORKS,
+    ServiceState.LIMITED: Power.STARTING,
+    ServiceState.CLOSED: Power.DOWN,
+    ServiceState.UNKNOWN: Power.UNKNOWN,
+}
+_FOLLOWS: Final[dict[Source, str]] = {
+    Source.HEATER: "follows_heater",
+    Source.PUMP_POWER: "follows_power",
+}
+
+
 def services(
-    status: SiteStatus | None, options: Options, kind: BannerKind, lang: Lang
+    status: SiteStatus | None,
+    options: Options,
+    kind: BannerKind,
+    lang: Lang,
+    now: datetime | None = None,
 ) -> tuple[ServiceLine, ...]:
-    """What the site offers, each with whether it works now."""
+    """What the site offers, each with whether it works now.
+
+    The service board when the status has one; otherwise (schema 1, or a
+    site that lists no services) what the options offer, following the power.
+    """
+    if status is not None and status.services:
+        return tuple(
+            _board_line(service, status, kind, lang, now or status.updated)
+            for service in status.services
+        )
     power = _POWER[kind]
     lines = []
     for name in options.offers:
         extra = None
-        if (
-            name == "warm_room"
-            and status is not None
-            and status.room_temperature_c is not None
-            and power is not Power.UNKNOWN
-        ):
-            extra = text(
-                lang,
-                "room_temperature",
-                temperature=temperature(status.room_temperature_c, lang),
-            )
+        if name == "warm_room" and power is not Power.UNKNOWN:
+            extra = _room(status, lang)
         lines.append(
             ServiceLine(
                 text(lang, f"svc_{name}"), power, text(lang, f"state_{power}"), extra
             )
         )
     return tuple(lines)
+
+
+def _room(status: SiteStatus | None, lang: Lang) -> str | None:
+    if status is None or status.room_temperature_c is None:
+        return None
+    return text(
+        lang,
+        "room_temperature",
+        temperature=temperature(status.room_temperature_c, lang),
+    )
+
+
+def _board_line(
+    service: Service,
+    status: SiteStatus,
+    kind: BannerKind,
+    lang: Lang,
+    now: datetime | None,
+) -> ServiceLine:
+    extra = None
+    if service.key == "warm_room" and kind is not BannerKind.UNKNOWN:
+        extra = _room(status, lang)
+    follows = None
+    if service.source in _FOLLOWS:
+        follows = text(lang, _FOLLOWS[service.source])
+    elif service.source is Source.STALE and service.updated and now:
+        when = local_time(service.updated, now, lang)
+        follows = text(lang, "board_stale", time=when)
+    return ServiceLine(
+        name=text(lang, f"svc_{service.key}"),
+        power=_BOARD_POWER[service.state],
+        state=text(lang, f"board_{service.state}"),
+        extra=extra,
+        hours=text(lang, "board_hours", hours=service.hours) if service.hours else None,
+        note=service.note,
+        # The association writes its notes in Swedish.
+        note_lang="sv",
+        follows=follows,
+    )
 
 
 def notice_lines(
@@ -225,9 +303,10 @@ def build_view(
         lang=lang,
         site=status.site if status else "SOT-punkt",
         banner=top,
-        services=services(status, options, top.kind, lang),
+        services=services(status, options, top.kind, lang, now),
         notices=notice_lines(status.notices if status else (), now, lang),
         fuel=fuel_line(status, options, lang),
         updated=updated_line(status, now, lang),
         stale=is_stale(status, now),
+        radio=status.local_radio if status else None,
     )
