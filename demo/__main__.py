@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
         "--mqtt-port", type=int, default=1883, help="Mosquitto's port (1883)"
     )
     parser.add_argument(
+        "--official-port",
+        type=int,
+        default=8091,
+        help="the stand-in for Krisinformation's API (8091; the demo has no "
+        "internet, so official information comes from demo/krisinformation)",
+    )
+    parser.add_argument(
         "--region-page-port",
         type=int,
         default=8081,
@@ -144,6 +151,20 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         ],
     )
     await wait_for_port(args.sim_port, 30, simulator)
+    official = children.start(
+        "krisinformation",
+        [
+            python,
+            "-m",
+            "simulator.krisinformation",
+            "--port",
+            str(args.official_port),
+            "--recordings",
+            str(Path(__file__).parent / "krisinformation"),
+        ],
+    )
+    await wait_for_port(args.official_port, 30, official)
+    official_url = f"http://127.0.0.1:{args.official_port}/v3"
 
     config_dir = args.state_dir / "config"
     write_config(config_dir, args.ha_port)
@@ -157,7 +178,7 @@ async def _bring_up(args: argparse.Namespace, children: Children) -> dict[str, s
         api = HomeAssistantApi(session, base)
         await api.onboard(user)
         await api.confirm_http_config(config_dir)
-        entry_id = await set_up_site(api, args.sim_port)
+        entry_id = await set_up_site(api, args.sim_port, official_url)
         await set_up_automations(api, entry_id)
         await close_store_for_the_night(api, entry_id)
         await set_up_dashboard(api)
@@ -301,6 +322,7 @@ def main() -> int:
                 "sim": args.sim_port,
                 "page": args.page_port,
                 "ingress": args.ingress_port,
+                "krisinformation": args.official_port,
             }
             | (
                 {

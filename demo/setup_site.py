@@ -51,8 +51,36 @@ AUTOMATION_NAMES = {
 }
 
 
-async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
-    """Add the site, then its generator, I/O module and transfer switch."""
+# Where Kall is, by SCB's codes (Jämtlands län, Åre kommun): the official
+# information is fetched for them, and the region demo reports under them.
+COUNTY = "23"
+MUNICIPALITY = "2321"
+
+
+def official_options(official_url: str) -> dict[str, Any]:
+    """The options that have official information fetched from `official_url`.
+
+    The county and municipality are the uplink's codes, with the uplink off.
+    """
+    return {
+        "uplink": {
+            "enabled": False,
+            "county": COUNTY,
+            "municipality": MUNICIPALITY,
+            "site_id": "kall",
+        },
+        "official": {"official_base_url": official_url},
+    }
+
+
+async def set_up_site(
+    api: HomeAssistantApi, sim_port: int, official_url: str | None = None
+) -> str:
+    """Add the site, then its generator, I/O module and transfer switch.
+
+    With `official_url` (a stand-in for Krisinformation's API; the demo has
+    no internet) the site fetches official information from there.
+    """
     result = await api.flow(
         FLOW,
         {"handler": "sot_point"},
@@ -70,6 +98,7 @@ async def set_up_site(api: HomeAssistantApi, sim_port: int) -> str:
                 "minimum_autonomy_h": MINIMUM_AUTONOMY_H,
                 "service_board": SERVICE_BOARD,
             }
+            | (official_options(official_url) if official_url else {})
         ],
     )
     link = {"host": "127.0.0.1", "port": sim_port}

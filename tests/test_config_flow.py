@@ -417,6 +417,33 @@ async def test_options_form_shows_current_settings(hass: HomeAssistant) -> None:
     assert entry.options == {**values, "kept": 1}
 
 
+async def test_official_source_is_kept_refused_or_emptied(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """A mirror's address is stored flat, a bad one refused with the user's
+    values kept, and an emptied field goes back to Krisinformation itself."""
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert_translated(result, ("options",))
+    bad = {**DEFAULT_OPTIONS, "official": {"official_base_url": "api.example/v3"}}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], bad)
+    assert errors(result) == {"official_base_url": "official_bad_url"}
+    mirror = {**bad, "official": {"official_base_url": "http://lan.example/v3"}}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], mirror
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert site.options["official_base_url"] == "http://lan.example/v3"
+    assert "official" not in site.options
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    (section,) = [f for f in form_fields(result) if f["name"] == "official"]
+    (url,) = section["schema"]
+    assert url["description"]["suggested_value"] == "http://lan.example/v3"
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], dict(DEFAULT_OPTIONS)
+    )
+    assert "official_base_url" not in site.options
+
+
 @pytest.mark.parametrize(
     ("change", "error"),
     [

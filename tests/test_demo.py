@@ -58,7 +58,8 @@ def _wait(condition: object, seconds: float, what: str) -> None:
 @pytest.fixture
 def ports() -> dict[str, int]:
     """Free ports for everything the demo serves."""
-    return {name: _free_port() for name in ("ha", "sim", "page", "ingress")}
+    names = ("ha", "sim", "page", "ingress", "official")
+    return {name: _free_port() for name in names}
 
 
 @pytest.fixture
@@ -201,6 +202,12 @@ def test_storm_on_the_page_and_ctrl_c_leaves_nothing(
     # The association closed the store for the night (demo/setup_site.py);
     # the warm room follows its heater.
     assert "Öppnar kl 08" in _get(page + "/")
+    # Official information from the stand-in for Krisinformation, with its source.
+    _wait(
+        lambda: "Elavbrott i västra Jämtland efter stormen" in _get(page + "/"),
+        60,
+        "the official item on the page",
+    )
     assert "Följer värmen och temperaturen i rummet." in _get(page + "/")
     # The blueprints' automations, with no phone in the demo, tell the
     # association in Home Assistant itself.

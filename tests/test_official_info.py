@@ -13,14 +13,11 @@ its uplink options (Umeå: 24, 2480) and the API's address from its
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
-import re
 from typing import Any
 
-from aiohttp import web
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,74 +29,27 @@ from custom_components.sot_point.rules.official_info import (
     concerns,
     parse_items,
 )
+from simulator.krisinformation import KrisinformationStandIn
 from simulator.server import SimulatedSite
 
 from .conftest import site_entry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "krisinformation"
 RECORDED = datetime(2026, 11, 24, 13, 32, 5, tzinfo=UTC)  # 14:32 in Umeå
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 UMEA = {"enabled": False, "county": "24", "municipality": "2480"}
 
 
-def _moved(value: Any, offset: timedelta) -> Any:
-    """A recorded answer with every time in it moved on by `offset`."""
-    if isinstance(value, list):
-        return [_moved(v, offset) for v in value]
-    if isinstance(value, dict):
-        return {k: _moved(v, offset) for k, v in value.items()}
-    if isinstance(value, str) and TIME.fullmatch(value):
-        return (datetime.fromisoformat(value) + offset).isoformat()
-    return value
-
-
-@dataclass
-class FakeApi:
-    """Krisinformation's API v3 on loopback: recorded answers, or none."""
-
-    url: str = ""
-    working: bool = True
-    requests: list[dict[str, str]] = field(default_factory=list)
-    # From the recording's moment to now, whole seconds.
-    offset: timedelta = field(
-        default_factory=lambda: timedelta(
-            seconds=int((datetime.now(UTC) - RECORDED).total_seconds())
-        )
-    )
-
-    def at(self, recorded: str) -> str:
-        """A recorded moment, moved on to today, as the site reports it."""
-        moment = datetime.fromisoformat(recorded) + self.offset
-        return moment.astimezone(UTC).isoformat()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        """`/news` and `/vmas` as recorded; 503 while not working."""
-        self.requests.append({"path": request.path, **request.query})
-        if not self.working:
-            return web.Response(status=503)
-        name = request.path.rsplit("/", 1)[-1]
-        recorded = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-        return web.json_response(_moved(recorded, self.offset))
-
-
 @pytest.fixture
-async def api(socket_enabled: None) -> AsyncIterator[FakeApi]:
-    """The fake API, serving until the test ends."""
-    fake = FakeApi()
-    app = web.Application()
-    app.router.add_get("/v3/news", fake.handle)
-    app.router.add_get("/v3/vmas", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v3"
-    yield fake
-    await runner.cleanup()
+async def api(socket_enabled: None) -> AsyncIterator[KrisinformationStandIn]:
+    """The API's stand-in, serving until the test ends."""
+    stand_in = KrisinformationStandIn(FIXTURES, RECORDED)
+    await stand_in.start()
+    yield stand_in
+    await stand_in.stop()
 
 
 async def _site(
-    hass: HomeAssistant, sim: SimulatedSite, api: FakeApi
+    hass: HomeAssistant, sim: SimulatedSite, api: KrisinformationStandIn
 ) -> MockConfigEntry:
     entry = site_entry(sim, options={"uplink": UMEA, "official_base_url": api.url})
     entry.add_to_hass(hass)
@@ -120,7 +70,7 @@ def _headlines(official: dict[str, Any]) -> list[str]:
 async def test_items_for_the_municipality_and_county_are_fetched(
     hass: HomeAssistant,
     sim: SimulatedSite,
-    api: FakeApi,
+    api: KrisinformationStandIn,
 ) -> None:
     """Umeå's VMA and the county's news; not Skåne's, another town's, old or test."""
     entry = await _site(hass, sim, api)
@@ -146,7 +96,7 @@ async def test_items_for_the_municipality_and_county_are_fetched(
 async def test_without_internet_the_site_starts_and_shows_nothing_yet(
     hass: HomeAssistant,
     sim: SimulatedSite,
-    api: FakeApi,
+    api: KrisinformationStandIn,
 ) -> None:
     """No answer from the API: setup still succeeds, the page says so."""
     api.working = False
@@ -160,7 +110,7 @@ async def test_without_internet_the_site_starts_and_shows_nothing_yet(
 async def test_last_items_stay_through_a_restart_and_a_failed_fetch(
     hass: HomeAssistant,
     sim: SimulatedSite,
-    api: FakeApi,
+    api: KrisinformationStandIn,
 ) -> None:
     """Kept in storage: a restart without internet shows them, with their age."""
     entry = await _site(hass, sim, api)
@@ -180,7 +130,7 @@ async def test_last_items_stay_through_a_restart_and_a_failed_fetch(
 async def test_expired_items_drop_off(
     hass: HomeAssistant,
     sim: SimulatedSite,
-    api: FakeApi,
+    api: KrisinformationStandIn,
 ) -> None:
     """The VMA leaves after its lifetime, the county's news stays for days."""
     entry = await _site(hass, sim, api)
@@ -196,7 +146,7 @@ async def test_expired_items_drop_off(
 
 
 async def test_a_site_without_a_municipality_fetches_nothing(
-    hass: HomeAssistant, sim: SimulatedSite, api: FakeApi
+    hass: HomeAssistant, sim: SimulatedSite, api: KrisinformationStandIn
 ) -> None:
     """Without SCB codes there is no `official` part and no request."""
     entry = site_entry(sim, options={"official_base_url": api.url})

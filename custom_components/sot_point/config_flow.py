@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, override
+from typing import Any, ClassVar, Final, override
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -44,6 +44,8 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     SerialPortSelector,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 from homeassistant.helpers.translation import async_get_translations
 import probatio as vol
@@ -133,6 +135,7 @@ from .hardware.families import COMMANDABLE, ControllerFamily, family_of
 from .hardware.profiles.generic_io import RelayKind, TankShape
 from .hardware.state import IoState, TransferState
 from .region.hub import RegionConfigEntry, device_identifier
+from .rules.official_info import CONF_OFFICIAL_BASE_URL
 from .rules.region import (
     CONF_KIND,
     CONF_LOW_AUTONOMY,
@@ -338,6 +341,8 @@ IO_DEFAULTS: dict[str, Any] = {
     CONF_RELAY_ADDRESS: 0,
 }
 
+# The options form's section for official information (stored flat).
+OFFICIAL_SECTION: Final = "official"
 # Options: (key, unit, step) in the order the form shows them.
 _OPTION_FIELDS: tuple[tuple[str, str, float], ...] = (
     (CONF_MAINS_VOLTAGE_MIN, "V", 0.5),
@@ -410,6 +415,18 @@ OPTIONS_SCHEMA = vol.Schema(
         vol.Required(CONF_SERVICE_BOARD, default=dict): section(
             SERVICE_BOARD_SCHEMA, {"collapsed": True}
         ),
+        # Where official information is fetched: empty is Krisinformation
+        # itself; a county's mirror, or the demo's stand-in, otherwise.
+        vol.Required(OFFICIAL_SECTION, default=dict): section(
+            vol.Schema(
+                {
+                    vol.Optional(CONF_OFFICIAL_BASE_URL): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.URL)
+                    )
+                }
+            ),
+            {"collapsed": True},
+        ),
     }
 )
 # A region: the county board's view of every site of a county (region/).
@@ -478,6 +495,18 @@ def _options_errors(values: Mapping[str, Any]) -> dict[str, str]:
     if values[CONF_TANK_USABLE] > values[CONF_TANK_CAPACITY]:
         errors[CONF_TANK_USABLE] = "usable_above_capacity"
     return errors
+
+
+def _official_section(options: Mapping[str, Any]) -> dict[str, Any]:
+    url = options.get(CONF_OFFICIAL_BASE_URL)
+    return {CONF_OFFICIAL_BASE_URL: url} if url else {}
+
+
+def _official_url_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    url = str(values.get(CONF_OFFICIAL_BASE_URL) or "")
+    if url and not url.startswith(("http://", "https://")):
+        return {CONF_OFFICIAL_BASE_URL: "official_bad_url"}
+    return {}
 
 
 def _uplink_form_errors(
@@ -803,10 +832,16 @@ class SotPointOptionsFlow(OptionsFlow):
             errors |= _options_errors(user_input)
             board = user_input.get(CONF_SERVICE_BOARD) or {}
             errors |= board_form_errors(board)
+            official = user_input.get(OFFICIAL_SECTION) or {}
+            errors |= _official_url_errors(official)
             if not errors:
                 data = {**self.config_entry.options, **user_input}
                 if CONF_OUTSIDE_TEMPERATURE not in user_input:
                     data.pop(CONF_OUTSIDE_TEMPERATURE, None)
+                data.pop(OFFICIAL_SECTION, None)
+                data.pop(CONF_OFFICIAL_BASE_URL, None)
+                if url := official.get(CONF_OFFICIAL_BASE_URL):
+                    data[CONF_OFFICIAL_BASE_URL] = url
                 # An on-call list nobody filled in is not stored at all,
                 # nor an uplink that is off with nothing filled in.
                 data.pop(CONF_ON_CALL, None)
@@ -826,6 +861,7 @@ class SotPointOptionsFlow(OptionsFlow):
             CONF_UPLINK: uplink_section(self.config_entry.options)
             or {CONF_SITE_ID: suggested_site_id(self.config_entry.title)},
             CONF_SERVICE_BOARD: board_section(self.config_entry.options),
+            OFFICIAL_SECTION: _official_section(self.config_entry.options),
         }
         return self.async_show_form(
             step_id="init",
