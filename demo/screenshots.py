@@ -177,10 +177,13 @@ async def settings_pages(browser: DevTools, base: str, out: Path) -> list[Path]:
 
 
 async def info_page(browser: DevTools, page: str, out: Path) -> list[Path]:
-    """The page on a phone (sv, en), the kiosk view and the notice."""
+    """The page on a phone (sv, en, scrolled), the kiosk view and the notice."""
     views = [
         ("page.png", "/", 390, 844),
         ("page_en.png", "/?lang=en", 390, 844),
+        # The whole page as a phone scrolls it: the board, then what the
+        # authorities say.
+        ("page_scrolled.png", "/", 390, 1700),
         ("kiosk.png", "/kiosk", 1280, 720),
         ("notice.png", "/notice", 794, 1123),
     ]
