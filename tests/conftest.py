@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
@@ -229,6 +235,22 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     coordinator: SotPointCoordinator = entry.runtime_data.coordinator
     await coordinator.async_refresh()
     await hass.async_block_till_done()
+
+
+async def minutes_pass(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: SimulatedSite,
+    entry: MockConfigEntry,
+    minutes: int,
+) -> None:
+    """Let `minutes` pass on Home Assistant's clock and the site's, polling
+    once a minute."""
+    for _ in range(minutes):
+        freezer.tick(timedelta(minutes=1))
+        sim.advance(60)
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await refresh(hass, entry)
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> str:

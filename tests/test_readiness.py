@@ -15,12 +15,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.sot_point.const import (
@@ -39,7 +37,7 @@ from custom_components.sot_point.hardware.state import ControlMode
 from custom_components.sot_point.site_readiness import readiness_issue_id
 from simulator.server import SimulatedSite
 
-from .conftest import load_site, refresh, site_entry
+from .conftest import load_site, minutes_pass, refresh, site_entry
 
 pytestmark = pytest.mark.freeze_time(tick=True)
 
@@ -62,21 +60,6 @@ async def _load(
     return entry
 
 
-async def _minutes(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    sim: SimulatedSite,
-    entry: MockConfigEntry,
-    minutes: int,
-) -> None:
-    """Let `minutes` pass on both clocks, polling once a minute."""
-    for _ in range(minutes):
-        freezer.tick(timedelta(minutes=1))
-        sim.advance(60)
-        async_fire_time_changed(hass, dt_util.utcnow())
-        await refresh(hass, entry)
-
-
 def _causes(hass: HomeAssistant) -> list[str]:
     state = hass.states.get(READY)
     assert state is not None
@@ -91,7 +74,7 @@ async def test_a_warm_set_in_auto_is_ready(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: SimulatedSite
 ) -> None:
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     assert hass.states.get(READY).state == STATE_ON  # type: ignore[union-attr]
     assert _causes(hass) == []
     rolling = hass.states.get(ROLLING)
@@ -109,10 +92,10 @@ async def test_a_failed_block_heater_makes_the_set_not_ready_and_raises_a_repair
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
     sim.site.set_outdoor_temperature(-20.0)
     sim.site.fail_block_heater(True)
-    await _minutes(hass, freezer, sim, entry, 40)
+    await minutes_pass(hass, freezer, sim, entry, 40)
     assert hass.states.get(READY).state == STATE_ON  # type: ignore[union-attr]
     assert _issue(issue_registry, "block_heater") is None
-    await _minutes(hass, freezer, sim, entry, 30)
+    await minutes_pass(hass, freezer, sim, entry, 30)
     assert hass.states.get(READY).state == STATE_OFF  # type: ignore[union-attr]
     assert _causes(hass) == ["block_heater"]
     issue = _issue(issue_registry, "block_heater")
@@ -122,7 +105,7 @@ async def test_a_failed_block_heater_makes_the_set_not_ready_and_raises_a_repair
     assert int(issue.translation_placeholders["coolant"]) < 20
     # Mended: the coolant warms back past the limit and all is well again.
     sim.site.fail_block_heater(False)
-    await _minutes(hass, freezer, sim, entry, 45)
+    await minutes_pass(hass, freezer, sim, entry, 45)
     assert hass.states.get(READY).state == STATE_ON  # type: ignore[union-attr]
     assert _issue(issue_registry, "block_heater") is None
 
@@ -140,10 +123,10 @@ async def test_a_cold_engine_on_a_mild_day_or_in_an_outage_is_no_fault(
     )
     sim.site.set_outdoor_temperature(-20.0)  # the container's air, not the sensor
     sim.site.fail_block_heater(True)
-    await _minutes(hass, freezer, sim, entry, 70)
+    await minutes_pass(hass, freezer, sim, entry, 70)
     assert _causes(hass) == []
     hass.states.async_set("sensor.outdoor", "-8.0", {"device_class": "temperature"})
-    await _minutes(hass, freezer, sim, entry, 31)
+    await minutes_pass(hass, freezer, sim, entry, 31)
     assert _causes(hass) == ["block_heater"]
     assert _issue(issue_registry, "block_heater") is not None
 
@@ -156,11 +139,11 @@ async def test_a_weak_starter_battery_is_not_ready_and_raises_a_repair(
 ) -> None:
     """A battery that holds 12.0 V on float instead of 13.6 V."""
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
-    await _minutes(hass, freezer, sim, entry, 12)
+    await minutes_pass(hass, freezer, sim, entry, 12)
     sim.site.age_battery(0.0, worn_v=1.6)
-    await _minutes(hass, freezer, sim, entry, 5)
+    await minutes_pass(hass, freezer, sim, entry, 5)
     assert _causes(hass) == []  # held five minutes of ten
-    await _minutes(hass, freezer, sim, entry, 6)
+    await minutes_pass(hass, freezer, sim, entry, 6)
     assert _causes(hass) == ["battery_low"]
     issue = _issue(issue_registry, "starter_battery")
     assert issue is not None
@@ -177,7 +160,7 @@ async def test_a_battery_ageing_day_after_day_is_seen_across_a_restart(
 ) -> None:
     """0.1 V lost a day, seen once a day; Home Assistant restarts on day 4."""
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
-    await _minutes(hass, freezer, sim, entry, 12)
+    await minutes_pass(hass, freezer, sim, entry, 12)
     for day in range(1, 8):
         freezer.tick(timedelta(days=1))
         sim.site.age_battery(0.0, worn_v=0.1 * day)
@@ -188,7 +171,7 @@ async def test_a_battery_ageing_day_after_day_is_seen_across_a_restart(
             # The daily figures are stored, so the trend goes on.
             await hass.config_entries.async_reload(entry.entry_id)
             await hass.async_block_till_done()
-            await _minutes(hass, freezer, sim, entry, 11)
+            await minutes_pass(hass, freezer, sim, entry, 11)
     assert _causes(hass) == ["battery_falling"]
     state = hass.states.get(READY)
     assert state is not None
@@ -206,13 +189,13 @@ async def test_a_failed_test_run_makes_the_set_not_ready(
 ) -> None:
     """Test mode chosen but the set never started: the test run failed."""
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
-    await _minutes(hass, freezer, sim, entry, 1)
+    await minutes_pass(hass, freezer, sim, entry, 1)
     sim.site.set_mode(ControlMode.TEST_ON_LOAD)
-    await _minutes(hass, freezer, sim, entry, 1)
+    await minutes_pass(hass, freezer, sim, entry, 1)
     assert set(_causes(hass)) == {"not_in_auto"}
-    await _minutes(hass, freezer, sim, entry, 10)
+    await minutes_pass(hass, freezer, sim, entry, 10)
     sim.site.set_mode(ControlMode.AUTO)
-    await _minutes(hass, freezer, sim, entry, 1)
+    await minutes_pass(hass, freezer, sim, entry, 1)
     assert _causes(hass) == ["test_run_failed"]
     issue = _issue(issue_registry, "test_run_failed")
     assert issue is not None
@@ -231,16 +214,16 @@ async def test_a_silent_controller_raises_no_readiness_fault(
     """
     entry = await _load(hass, sim, SUBENTRY_GENERATOR)
     sim.site.set_outdoor_temperature(-20.0)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     sim.go_silent()
     sim.site.fail_block_heater(True)
     sim.site.age_battery(0.0, worn_v=2.0)
-    await _minutes(hass, freezer, sim, entry, 120)
+    await minutes_pass(hass, freezer, sim, entry, 120)
     assert hass.states.get(READY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     for issue in ("block_heater", "starter_battery", "test_run_failed"):
         assert _issue(issue_registry, issue) is None
     sim.answer_again()
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     assert hass.states.get(READY).state == STATE_ON  # type: ignore[union-attr]
 
 
@@ -252,10 +235,10 @@ async def test_three_outages_within_six_hours_are_rolling(
     entry = await _load(hass, sim)
     for turn in range(3):
         sim.site.lose_mains()
-        await _minutes(hass, freezer, sim, entry, 30 if turn < 2 else 5)
+        await minutes_pass(hass, freezer, sim, entry, 30 if turn < 2 else 5)
         if turn < 2:
             sim.site.restore_mains()
-            await _minutes(hass, freezer, sim, entry, 60)
+            await minutes_pass(hass, freezer, sim, entry, 60)
             assert hass.states.get(ROLLING).state == STATE_OFF  # type: ignore[union-attr]
     state = hass.states.get(ROLLING)
     assert state is not None
@@ -267,11 +250,11 @@ async def test_three_outages_within_six_hours_are_rolling(
     sim.site.restore_mains()
     # A silent site neither adds nor removes an outage.
     sim.go_silent()
-    await _minutes(hass, freezer, sim, entry, 30)
+    await minutes_pass(hass, freezer, sim, entry, 30)
     assert len(events) == 1
     sim.answer_again()
     # Six hours after the first outage began it no longer counts.
-    await _minutes(hass, freezer, sim, entry, 150)
+    await minutes_pass(hass, freezer, sim, entry, 150)
     assert hass.states.get(ROLLING).state == STATE_OFF  # type: ignore[union-attr]
     assert [event.data["active"] for event in events] == [True, False]
 
@@ -290,10 +273,10 @@ async def test_silence_raises_no_low_fuel_and_no_alarm(
     alarms = async_capture_events(hass, EVENT_ALARM)
     losses = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim, **{CONF_MINIMUM_AUTONOMY: 24.0})
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     sim.go_silent()
     sim.site.set_tank_litres(5.0)
-    await _minutes(hass, freezer, sim, entry, 60)
+    await minutes_pass(hass, freezer, sim, entry, 60)
     assert hass.states.get(VOLUME).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     assert (
         issue_registry.async_get_issue(DOMAIN, f"low_fuel_autonomy_{ENTRY_ID}") is None
@@ -302,7 +285,7 @@ async def test_silence_raises_no_low_fuel_and_no_alarm(
     assert losses == []
     # Answering again, the low tank is real and is said.
     sim.answer_again()
-    await _minutes(hass, freezer, sim, entry, 3)
+    await minutes_pass(hass, freezer, sim, entry, 3)
     assert (
         issue_registry.async_get_issue(DOMAIN, f"low_fuel_autonomy_{ENTRY_ID}")
         is not None

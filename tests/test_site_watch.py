@@ -8,18 +8,15 @@ from a device that has gone silent.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.sot_point.const import (
@@ -42,7 +39,7 @@ from custom_components.sot_point.journal import RecordKind
 from simulator.faults import FaultKind
 from simulator.server import SimulatedSite
 
-from .conftest import load_site, refresh, running, site_entry
+from .conftest import load_site, minutes_pass, running, site_entry
 
 pytestmark = pytest.mark.freeze_time(tick=True)
 
@@ -68,21 +65,6 @@ async def _load(
     return entry
 
 
-async def _minutes(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    sim: SimulatedSite,
-    entry: MockConfigEntry,
-    minutes: int,
-) -> None:
-    """Let `minutes` pass on both clocks, polling once a minute."""
-    for _ in range(minutes):
-        freezer.tick(timedelta(minutes=1))
-        sim.advance(60)
-        async_fire_time_changed(hass, dt_util.utcnow())
-        await refresh(hass, entry)
-
-
 def _losses(events: list[Event[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [dict(event.data) for event in events]
 
@@ -96,10 +78,10 @@ async def test_a_leak_while_stopped_is_an_event_a_record_and_a_repair(
     """2 L a minute out of a standing set: past 20 L at minute 11, held to 21."""
     events = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 5)
+    await minutes_pass(hass, freezer, sim, entry, 5)
     assert events == []
     sim.site.set_fuel_leak(120.0)
-    await _minutes(hass, freezer, sim, entry, 30)
+    await minutes_pass(hass, freezer, sim, entry, 30)
     (loss,) = _losses(events)
     assert loss["kind"] == "leak"
     assert loss["running"] is False
@@ -121,11 +103,11 @@ async def test_theft_in_one_go_is_a_leak_once_the_drop_has_held(
 ) -> None:
     events = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     sim.site.take_fuel(60.0)
-    await _minutes(hass, freezer, sim, entry, 9)
+    await minutes_pass(hass, freezer, sim, entry, 9)
     assert events == []  # not yet held ten minutes
-    await _minutes(hass, freezer, sim, entry, 3)
+    await minutes_pass(hass, freezer, sim, entry, 3)
     (loss,) = _losses(events)
     assert loss["kind"] == "leak"
     assert loss["litres"] == pytest.approx(60.0, abs=2.0)
@@ -138,11 +120,11 @@ async def test_a_running_set_on_its_curve_is_fine_and_a_leak_on_top_is_not(
     events = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim)
     sim.site.lose_mains()
-    await _minutes(hass, freezer, sim, entry, 60)
+    await minutes_pass(hass, freezer, sim, entry, 60)
     assert entry.runtime_data.coordinator.data.generator_running
     assert events == []
     sim.site.set_fuel_leak(60.0)
-    await _minutes(hass, freezer, sim, entry, 45)
+    await minutes_pass(hass, freezer, sim, entry, 45)
     (loss,) = _losses(events)
     assert loss["kind"] == "leak"
     assert loss["running"] is True
@@ -157,14 +139,14 @@ async def test_a_lower_level_after_a_gap_is_unexplained_not_theft(
 ) -> None:
     events = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     sim.go_silent()
     sim.site.take_fuel(60.0)
-    await _minutes(hass, freezer, sim, entry, 30)
+    await minutes_pass(hass, freezer, sim, entry, 30)
     assert not entry.runtime_data.coordinator.last_update_success
     assert events == []  # silence is no news
     sim.answer_again()
-    await _minutes(hass, freezer, sim, entry, 12)
+    await minutes_pass(hass, freezer, sim, entry, 12)
     (loss,) = _losses(events)
     assert loss["kind"] == "unexplained"
     issue = issue_registry.async_get_issue(DOMAIN, FUEL_ISSUE)
@@ -185,11 +167,11 @@ async def test_a_silent_level_sensor_never_raises_a_loss(
     """
     events = async_capture_events(hass, EVENT_FUEL_LOSS)
     entry = await _load(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     units = sim.site.config.units
     sim.go_silent(units.dse, units.io or 1)
     sim.site.set_fuel_leak(120.0)
-    await _minutes(hass, freezer, sim, entry, 40)
+    await minutes_pass(hass, freezer, sim, entry, 40)
     assert entry.runtime_data.coordinator.data.fuel.litres is None
     assert events == []
     assert issue_registry.async_get_issue(DOMAIN, FUEL_ISSUE) is None
@@ -221,12 +203,12 @@ async def test_a_runaway_run_raises_an_event_and_a_repair_until_it_stops(
 ) -> None:
     events = async_capture_events(hass, EVENT_RUNAWAY_RUN)
     entry = await _runaway_site(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 25)
+    await minutes_pass(hass, freezer, sim, entry, 25)
     state = entry.runtime_data.coordinator.data
     assert state.generator_running
     assert state.mains_available is True
     assert events == []
-    await _minutes(hass, freezer, sim, entry, 10)
+    await minutes_pass(hass, freezer, sim, entry, 10)
     (event,) = events
     assert event.data["reason"] == "mains_back"
     assert event.data["control_mode"] == "auto"
@@ -234,11 +216,11 @@ async def test_a_runaway_run_raises_an_event_and_a_repair_until_it_stops(
     issue = issue_registry.async_get_issue(DOMAIN, RUNAWAY_ISSUE)
     assert issue is not None
     assert issue.translation_key == "runaway_run"
-    await _minutes(hass, freezer, sim, entry, 10)
+    await minutes_pass(hass, freezer, sim, entry, 10)
     assert len(events) == 1  # told once
 
     sim.site.restore_mains()
-    await _minutes(hass, freezer, sim, entry, 15)
+    await minutes_pass(hass, freezer, sim, entry, 15)
     assert not entry.runtime_data.coordinator.data.generator.engine_on
     assert issue_registry.async_get_issue(DOMAIN, RUNAWAY_ISSUE) is None
 
@@ -251,9 +233,9 @@ async def test_a_silent_controller_never_raises_a_runaway_run(
 ) -> None:
     events = async_capture_events(hass, EVENT_RUNAWAY_RUN)
     entry = await _runaway_site(hass, sim)
-    await _minutes(hass, freezer, sim, entry, 2)
+    await minutes_pass(hass, freezer, sim, entry, 2)
     sim.go_silent(sim.site.config.units.dse)
-    await _minutes(hass, freezer, sim, entry, 60)
+    await minutes_pass(hass, freezer, sim, entry, 60)
     assert entry.runtime_data.coordinator.data.generator is None
     assert events == []
     assert issue_registry.async_get_issue(DOMAIN, RUNAWAY_ISSUE) is None
@@ -275,10 +257,10 @@ async def test_a_test_run_that_runs_past_its_end_is_a_runaway_run(
     sim.faults.addresses = frozenset({CONTROL_KEY_ADDRESS})
     sim.faults.affect_writes = True
     sim.faults.enable(rate=1.0, kinds={FaultKind.EXCEPTION: 1.0})
-    await _minutes(hass, freezer, sim, entry, 14)
+    await minutes_pass(hass, freezer, sim, entry, 14)
     assert entry.runtime_data.coordinator.data.generator_running
     assert events == []
-    await _minutes(hass, freezer, sim, entry, 3)
+    await minutes_pass(hass, freezer, sim, entry, 3)
     (event,) = events
     assert event.data["reason"] == "test_run_overdue"
     issue = issue_registry.async_get_issue(DOMAIN, RUNAWAY_ISSUE)
@@ -286,6 +268,6 @@ async def test_a_test_run_that_runs_past_its_end_is_a_runaway_run(
     assert issue.translation_key == "runaway_test_run"
 
     sim.answer_again()  # the next try puts it back in Auto; it stops
-    await _minutes(hass, freezer, sim, entry, 20)
+    await minutes_pass(hass, freezer, sim, entry, 20)
     assert not entry.runtime_data.coordinator.data.generator.engine_on
     assert issue_registry.async_get_issue(DOMAIN, RUNAWAY_ISSUE) is None
