@@ -2,8 +2,9 @@
 
 The add-on's app runs as its own process pinned to one core (taskset), the
 way it would share a small machine with Home Assistant, serving the last
-state it has on disk (a site on backup power with notices; no Home Assistant
-is needed to serve, which is the point). wrk, pinned to another core, keeps
+state it has on disk (a site on backup power with notices, the whole service
+board and official items; no Home Assistant is needed to serve, which is the
+point). wrk, pinned to another core, keeps
 200 connections busy for 10 s asking for `/` as a phone does (gzip, Swedish).
 The app's peak resident memory is read from /proc afterwards.
 """
@@ -40,8 +41,74 @@ GZIP_BUDGET: Final = 15 * 1024
 HEADERS: Final = {"Accept-Encoding": "gzip", "Accept-Language": "sv-SE,sv;q=0.9"}
 
 
+# Every service of the board, each with a note and opening hours: the
+# largest board a site can show.
+SERVICES: Final = (
+    ("store", "closed", "Öppnar kl 08, kontant och kort"),
+    ("fuel", "open", "Diesel och bensin, kort"),
+    ("cash_withdrawal", "limited", "Max 2 000 kr per person"),
+    ("parcels", "open", "Hämta med legitimation"),
+    ("pharmacy_pickup", "limited", "Endast förbeställt"),
+    ("warm_room", "open", "I skolans matsal"),
+    ("drinking_water", "open", "Ta med egen dunk"),
+    ("phone_charging", "open", "I värmestugan"),
+    ("toilets", "open", "I värmestugan"),
+    ("shower", "closed", "Öppnar när vattnet är tillbaka"),
+    ("wifi", "open", "Nätet SOT-punkt Kall"),
+)
+
+
+def _services(now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": key,
+            "state": state,
+            "note": note,
+            "hours": "08-20",
+            "source": "manual",
+            "since": (now - timedelta(hours=1)).isoformat(),
+            "updated": (now - timedelta(hours=1)).isoformat(),
+        }
+        for key, state, note in SERVICES
+    ]
+
+
+def _official(now: datetime) -> dict[str, Any]:
+    """Three items from the authorities, fetched a while ago."""
+    items = [
+        {
+            "id": f"urn:bench:{n}",
+            "source": source,
+            "headline": headline,
+            "summary": "Stormen har orsakat elavbrott i länet. Räkna med att "
+            "strömmen kan vara borta i flera dygn. Följ informationen här.",
+            "published": (now - timedelta(hours=n + 1)).isoformat(),
+            "updated": (now - timedelta(hours=n)).isoformat(),
+            "expires": (now + timedelta(hours=12)).isoformat(),
+            "link": "https://www.krisinformation.se/nyheter/2026/december/x",
+        }
+        for n, (source, headline) in enumerate(
+            (
+                ("vma", "Viktigt meddelande till allmänheten i Åre kommun"),
+                ("krisinformation", "Elavbrott i västra Jämtland efter stormen"),
+                ("krisinformation", "Halka på vägarna i hela länet"),
+            )
+        )
+    ]
+    return {
+        "area": {"county": "23", "municipality": "2321", "location": None},
+        "fetched_at": (now - timedelta(minutes=40)).isoformat(),
+        "failed_at": (now - timedelta(minutes=10)).isoformat(),
+        "items": items,
+    }
+
+
 def _status() -> dict[str, Any]:
-    """A site on backup power for 2.5 hours with three notices."""
+    """On backup power for 2.5 hours, with notices, board and official items.
+
+    Three notices, the whole service board and three official items fetched
+    before the internet went: the largest page a site serves.
+    """
     now = datetime.now(UTC)
     notices = [
         {
@@ -61,7 +128,7 @@ def _status() -> dict[str, Any]:
         )
     ]
     return {
-        "schema": 1,
+        "schema": 2,
         "site": "SOT-punkt Kall",
         "updated": now.isoformat(),
         "reachable": True,
@@ -73,6 +140,9 @@ def _status() -> dict[str, Any]:
         "fuel": {"litres": 612.0, "autonomy_h": 61.0},
         "warm_room": {"temperature_c": 19.5, "heater_on": True},
         "notices": notices,
+        "services": _services(now),
+        "local_radio": "P4 Jämtland 100,8 MHz",
+        "official": _official(now),
     }
 
 
