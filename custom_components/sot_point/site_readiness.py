@@ -132,11 +132,11 @@ class SiteReadiness:
         """
         try:
             facts = readiness_facts(state, self.last_test_run_failed, self._outside())
-            before = self.watch.battery.dump()
+            before = self.watch.battery.revision
             readiness = self.watch.observe(facts)
             if readiness.ready is not None:
                 self._sync_issues(readiness)
-            if not self._save_pending and self.watch.battery.dump() != before:
+            if not self._save_pending and self.watch.battery.revision != before:
                 # Scheduled once, not pushed back by every later reading.
                 self._save_pending = True
                 self.store.async_delay_save(self._data_to_save, SAVE_DELAY_S)

@@ -15,6 +15,11 @@ import re
 import pytest
 
 from custom_components.sot_point.rules.notice import Importance
+from custom_components.sot_point.rules.services_board import (
+    SERVICES,
+    ServiceState,
+    Source,
+)
 from custom_components.sot_point.rules.site import SiteMode
 from sot_infopoint import status as addon
 
@@ -47,9 +52,23 @@ def test_importances_match() -> None:
     assert _values(addon.Importance) == _values(Importance)
 
 
+def test_the_service_board_matches() -> None:
+    """The add-on knows every service, state and source of the board, in order."""
+    assert addon.BOARD_SERVICES == SERVICES
+    assert _values(addon.ServiceState) == _values(ServiceState)
+    assert _values(addon.Source) == _values(Source)
+    assert _documented("services") == set(SERVICES)
+    # Each source is explained with the action or state it names.
+    assert _values(Source) <= _documented("services[].source")
+
+
 @pytest.mark.parametrize(
     ("key", "enum"),
-    [("mode", SiteMode), ("notices[].importance", Importance)],
+    [
+        ("mode", SiteMode),
+        ("notices[].importance", Importance),
+        ("services[].state", ServiceState),
+    ],
 )
 def test_values_are_documented(key: str, enum: type[StrEnum]) -> None:
     """docs/status.md lists exactly the values the integration writes."""

@@ -114,9 +114,12 @@ class BatteryLog:
     """
 
     days: dict[date, tuple[float, int]] = field(default_factory=dict)
+    # Goes up with every reading folded in: the keeper saves when it moved.
+    revision: int = 0
 
     def add(self, day: date, volts: float) -> None:
         """Fold one reading at rest into its day's mean."""
+        self.revision += 1
         mean, count = self.days.get(day, (0.0, 0))
         self.days[day] = ((mean * count + volts) / (count + 1), count + 1)
         for old in [d for d in self.days if (day - d).days >= KEEP_DAYS]:
@@ -181,11 +184,12 @@ class ReadinessWatch:
         self._follow_rest(facts)
         self._follow_block_heater(facts)
         self._follow_battery(facts)
-        causes = self._causes(facts)
-        self.current = Readiness(not causes, tuple(causes), self._details(facts))
+        fall = self.battery.fall_per_week(facts.at.date())
+        causes = self._causes(facts, fall)
+        self.current = Readiness(not causes, tuple(causes), self._details(facts, fall))
         return self.current
 
-    def _causes(self, facts: ReadinessFacts) -> list[Cause]:
+    def _causes(self, facts: ReadinessFacts, fall: float | None) -> list[Cause]:
         causes = []
         if facts.mode not in READY_MODES:
             causes.append(Cause.NOT_IN_AUTO)
@@ -195,7 +199,7 @@ class ReadinessWatch:
             causes.append(Cause.BLOCK_HEATER)
         if self._battery_low:
             causes.append(Cause.BATTERY_LOW)
-        if self._battery_falling(facts.at):
+        if self._battery_falling(fall):
             causes.append(Cause.BATTERY_FALLING)
         if facts.last_test_run_failed:
             causes.append(Cause.TEST_RUN_FAILED)
@@ -270,8 +274,7 @@ class ReadinessWatch:
         if facts.at - self._low_since >= BATTERY_HOLD:
             self._battery_low = True
 
-    def _battery_falling(self, at: datetime) -> bool:
-        fall = self.battery.fall_per_week(at.date())
+    def _battery_falling(self, fall: float | None) -> bool:
         if fall is None or self._last_battery_v is None:
             return False
         limit = self._scaled(
@@ -283,8 +286,7 @@ class ReadinessWatch:
     def _scaled(per_12_v: float, reading: float) -> float:
         return per_12_v * system_volts(reading) / 12.0
 
-    def _details(self, facts: ReadinessFacts) -> dict[str, Any]:
-        fall = self.battery.fall_per_week(facts.at.date())
+    def _details(self, facts: ReadinessFacts, fall: float | None) -> dict[str, Any]:
         return {
             "coolant_temperature": facts.coolant_c,
             "coolant_minimum": self.settings.coolant_min_c,
