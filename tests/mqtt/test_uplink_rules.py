@@ -203,6 +203,17 @@ def test_status_payload_adds_the_uplink_part() -> None:
     }
 
 
+def test_official_information_stays_at_the_site() -> None:
+    """The county has the authorities' items already: not sent, and no news."""
+    status = {"schema": 2, "site": "SOT-punkt Kall", "mode": "normal"}
+    fetched = status | {"official": {"fetched_at": "t", "items": [{"id": "x"}]}}
+    sent = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    payload = status_payload(fetched, KALL, sent=sent, dropped_events=0)
+    assert "official" not in payload
+    assert payload["mode"] == "normal"
+    assert status_news(fetched) == status_news(status)
+
+
 @pytest.mark.parametrize("location", [None, (0.0, 0.0), (91.0, 13.0), (63.0, 181.0)])
 def test_a_home_that_is_unset_or_impossible_puts_no_point_on_the_map(
     location: tuple[float, float] | None,

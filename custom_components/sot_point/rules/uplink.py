@@ -278,7 +278,7 @@ def status_payload(
     site's queue had to drop while the broker could not be reached;
     `uplink.location` where the point is, for the county's map.
     """
-    return dict(status) | {
+    return county_part(status) | {
         "uplink": {
             "county": settings.county,
             "municipality": settings.municipality,
@@ -306,9 +306,19 @@ def site_location(location: tuple[float, float] | None) -> dict[str, float] | No
     return {"latitude": round(latitude, 3), "longitude": round(longitude, 3)}
 
 
+def county_part(status: Mapping[str, Any]) -> dict[str, Any]:
+    """The status object as the county gets it: without `official`.
+
+    Official information is the authorities' own, which the county has
+    already; a site passing it on would only repeat it, and every fetch
+    (every 10 minutes, failed or not) would be news to send.
+    """
+    return {key: value for key, value in status.items() if key != "official"}
+
+
 def status_news(status: Mapping[str, Any]) -> dict[str, Any]:
-    """What of a status object is news: all but the poll's own time."""
-    return stable_part(dict(status))
+    """What of a status object is news to the county: all but the poll's time."""
+    return stable_part(county_part(status))
 
 
 def event_payload(
